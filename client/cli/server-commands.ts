@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { readDevServerInfo, resolveDataDir, startDevServer, stopDevServer } from '../../infra/temporal/index.ts';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.ts';
+
+export function registerServerCommands(program: Command): void {
+  const server = program.command('server').description('the local Temporal dev server of a data directory');
+
+  server.command('start')
+    .description('start (or reuse) the dev server; its state survives restarts in <data-dir>/temporal')
+    .option('--data-dir <dir>', 'Firepond data directory (default $FIREPOND_HOME or ./.firepond)')
+    .option('--port <port>', 'gRPC port', '7233')
+    .option('--ui-port <port>', 'Web UI port', '8233')
+    .option('--headless', 'no Web UI')
+    .action(async (opts: { dataDir?: string; port: string; uiPort: string; headless?: boolean }) => {
+      const info = await startDevServer({
+        dataDir: resolveDataDir(opts.dataDir ?? null),
+        port: Number(opts.port),
+        uiPort: opts.headless === true ? null : Number(opts.uiPort),
+        searchAttributes: SEARCH_ATTRIBUTES,
+      });
+      console.log(`${info.reused ? 'already running' : 'started'}: ${info.address} (pid ${info.pid})`);
+      if (info.uiUrl !== null) console.log(`Web UI: ${info.uiUrl}`);
+    });
+
+  program.command('down')
+    .description('stop everything started from the data directory')
+    .option('--data-dir <dir>', 'Firepond data directory')
+    .action(async (opts: { dataDir?: string }) => {
+      const dataDir = resolveDataDir(opts.dataDir ?? null);
+      const stopped = await stopDevServer(dataDir);
+      console.log(stopped ? `stopped the Temporal dev server of ${dataDir}` : `nothing was running for ${dataDir}`);
+    });
+
+  program.command('status')
+    .description('what runs for the data directory')
+    .option('--data-dir <dir>', 'Firepond data directory')
+    .action((opts: { dataDir?: string }) => {
+      const dataDir = resolveDataDir(opts.dataDir ?? null);
+      const info = readDevServerInfo(dataDir);
+      if (info === null) console.log(`temporal  stopped   (data dir ${dataDir})`);
+      else console.log(`temporal  running   ${info.address}  pid ${info.pid}  ui ${info.uiUrl ?? 'none'}  log ${info.logPath}`);
+    });
+}
