@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
+import { configureTemporalRuntime } from '../infra/temporal/runtime.ts';
 import { firepondPlugins } from './plugins.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -20,6 +21,7 @@ export interface FirepondWorkerOptions {
 
 /** A worker with every Firepond plugin and the one workflows entry. */
 export async function createFirepondWorker(options: FirepondWorkerOptions): Promise<Worker> {
+  configureTemporalRuntime();
   const bundlePath = options.workflowBundlePath ?? process.env['FIREPOND_WORKFLOW_BUNDLE'] ?? null;
   const workflows = bundlePath !== null && existsSync(bundlePath)
     ? { workflowBundle: { codePath: bundlePath } }

@@ -8,22 +8,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { after, before } from 'node:test';
+import { configureTemporalRuntime } from '../infra/temporal/index.ts';
 import type { Session } from '../client/smallpond/index.ts';
 import { init } from '../client/smallpond/index.ts';
 import type { SessionOptions } from '../client/smallpond/index.ts';
 
-let runtimeInstalled = false;
-
-/** Quiet the SDK's own logging in tests (warnings and errors only). */
+/** Quiet the SDK's own logging in tests (errors only, unless FIREPOND_LOG_LEVEL says otherwise). */
 export function quietTemporal(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  } catch {
-    /* already installed by another fixture */
-  }
+  process.env['FIREPOND_LOG_LEVEL'] ??= 'ERROR';
+  configureTemporalRuntime();
 }
 
 export function temporalAddress(): string {
@@ -36,19 +30,13 @@ export function temporalAddress(): string {
 
 /** A fresh temp directory removed when the test ends. */
 export function tempDir(t: TestContext, prefix = 'fp-'): string {
-  const dir = mkdtempSync(join(process.env['FIREPOND_TEST_TMP'] ?? tmpdir(), prefix));
+  const dir = makeTempDir(prefix);
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
-/**
- * A session on the run's dev server with its own task queue and an in-process worker, shut down when the test ends.
- * Retries are quick so crash tests stay short.
- */
-export async function testSession(t: TestContext, options: SessionOptions = {}): Promise<Session> {
-  quietTemporal();
-  const dataDir = tempDir(t, 'fp-session-');
-  const sp = await init({
+function sessionOptions(dataDir: string, options: SessionOptions): SessionOptions {
+  return {
     dataDir,
     temporalAddress: temporalAddress(),
     startWorker: true,
@@ -58,7 +46,74 @@ export async function testSession(t: TestContext, options: SessionOptions = {}):
     memoryLimit: '512MB',
     ...options,
     execution: { taskQueue: `test-${randomUUID()}`, retryInitialIntervalMs: 200, heartbeatTimeoutMs: 10_000, ...options.execution },
+  };
+}
+
+function makeTempDir(prefix: string): string {
+  return mkdtempSync(join(process.env['FIREPOND_TEST_TMP'] ?? tmpdir(), prefix));
+}
+
+/**
+ * A session on the run's dev server with its own task queue and an in-process worker, shut down when the test ends.
+ * Retries are quick so crash tests stay short. Its data directory is removed after the shutdown (after-hooks run in
+ * the order they are registered, so the two share one hook: shutdown still needs the job root to write `.STATUS`).
+ */
+export async function testSession(t: TestContext, options: SessionOptions = {}): Promise<Session> {
+  quietTemporal();
+  const dataDir = makeTempDir('fp-session-');
+  let sp: Session;
+  try {
+    sp = await init(sessionOptions(dataDir, options));
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  t.after(async () => {
+    try {
+      await sp.shutdown();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
-  t.after(() => sp.shutdown());
   return sp;
+}
+
+/**
+ * One session for a whole file or `describe` block: started in a `before` hook, shut down (then its data directory
+ * removed) in an `after` hook. Call it at the top of the block; the returned getter gives the session inside tests.
+ */
+export function sharedSession(options: SessionOptions = {}): () => Session {
+  let sp: Session | null = null;
+  let dataDir: string | null = null;
+  before(async () => {
+    quietTemporal();
+    dataDir = makeTempDir('fp-session-');
+    sp = await init(sessionOptions(dataDir, options));
+  });
+  after(async () => {
+    try {
+      await sp?.shutdown();
+    } finally {
+      if (dataDir !== null) rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+  return () => {
+    if (sp === null) throw new Error('the shared session is not started yet (use it inside tests, not at load time)');
+    return sp;
+  };
+}
+
+/** A temp directory for a whole file or `describe` block, removed in an `after` hook. */
+export function sharedTempDir(prefix = 'fp-'): () => string {
+  let dir: string | null = null;
+  before(() => {
+    dir = makeTempDir(prefix);
+  });
+  after(() => {
+    if (dir !== null) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    if (dir === null) throw new Error('the shared temp dir is not created yet');
+    return dir;
+  };
 }

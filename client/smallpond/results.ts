@@ -1,6 +1,7 @@
 import type { Table } from 'apache-arrow';
 import { openDuckDB, queryToArrow, readRows } from '../../infra/duckdb/index.ts';
 import type { StageRef } from '../../workflows/plan.ts';
+import type { PipelineResult } from '../../workflows/messages.ts';
 import type { PartitionData } from '../../activities/smallpond/manifest.ts';
 import { readPartition, totalRows } from '../../activities/smallpond/manifest.ts';
 import { partitionSelect } from '../../activities/smallpond/reader-sql.ts';
@@ -8,7 +9,8 @@ import { classifyDuckDBError } from '../../activities/smallpond/classify-error.t
 
 /** The output of a finished job, read from its manifests on the shared file system, in partition order. */
 export class JobOutput {
-  constructor(readonly jobRoot: string, readonly ref: StageRef) {}
+  /** `result`: what the pipeline workflow returned (per-stage tasks run and skipped), when this came from a job. */
+  constructor(readonly jobRoot: string, readonly ref: StageRef, readonly result: PipelineResult | null = null) {}
 
   async partitions(): Promise<PartitionData[]> {
     const out: PartitionData[] = [];

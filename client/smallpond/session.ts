@@ -171,7 +171,7 @@ export class Session {
       this.#failed = true;
       throw err;
     }
-    return new JobOutput(result.jobRoot, result.output);
+    return new JobOutput(result.jobRoot, result.output, result);
   }
 
   /** Marks a failure that happened outside a job (the session's `.STATUS` then says failure). */
@@ -187,17 +187,26 @@ export class Session {
     if (this.#closed) return;
     this.#closed = true;
     const status = this.#failed ? 'failure' : 'success';
+    // The worker and client are released even when recording the status fails (say the job root is gone): a worker
+    // left polling keeps the process alive forever.
+    try {
+      await mkdir(join(this.jobRoot, 'log'), { recursive: true });
     await appendFile(join(this.jobRoot, 'log', '.STATUS'), `${status}@${new Date().toISOString()}\n`);
-    if (!this.#failed) {
-      await rm(join(this.jobRoot, 'stages'), { recursive: true, force: true });
-      await rm(join(this.jobRoot, 'inputs'), { recursive: true, force: true });
+      if (!this.#failed) {
+        await rm(join(this.jobRoot, 'stages'), { recursive: true, force: true });
+        await rm(join(this.jobRoot, 'inputs'), { recursive: true, force: true });
+      }
+    } finally {
+      try {
+        if (this.worker !== null) {
+          this.worker.worker.shutdown();
+          await this.worker.running;
+          await this.worker.connection.close();
+        }
+      } finally {
+        await this.temporal.close();
+      }
     }
-    if (this.worker !== null) {
-      this.worker.worker.shutdown();
-      await this.worker.running;
-      await this.worker.connection.close();
-    }
-    await this.temporal.close();
   }
 }
 

@@ -57,25 +57,25 @@ export interface ArrowColumnBuilder {
 export function arrowColumnFor(type: DuckDBType): ArrowColumnBuilder {
   switch (type.typeId) {
     case DuckDBTypeId.BOOLEAN: return new BoolColumn();
-    case DuckDBTypeId.TINYINT: return new NumberColumn(new Int8(), (n) => new Int8Array(n), Number);
-    case DuckDBTypeId.SMALLINT: return new NumberColumn(new Int16(), (n) => new Int16Array(n), Number);
-    case DuckDBTypeId.INTEGER: return new NumberColumn(new Int32(), (n) => new Int32Array(n), Number);
-    case DuckDBTypeId.UTINYINT: return new NumberColumn(new Uint8(), (n) => new Uint8Array(n), Number);
-    case DuckDBTypeId.USMALLINT: return new NumberColumn(new Uint16(), (n) => new Uint16Array(n), Number);
-    case DuckDBTypeId.UINTEGER: return new NumberColumn(new Uint32(), (n) => new Uint32Array(n), Number);
-    case DuckDBTypeId.FLOAT: return new NumberColumn(new Float32(), (n) => new Float32Array(n), Number);
+    case DuckDBTypeId.TINYINT: return new FixedColumn(new Int8(), (n) => new Int8Array(n), Number);
+    case DuckDBTypeId.SMALLINT: return new FixedColumn(new Int16(), (n) => new Int16Array(n), Number);
+    case DuckDBTypeId.INTEGER: return new FixedColumn(new Int32(), (n) => new Int32Array(n), Number);
+    case DuckDBTypeId.UTINYINT: return new FixedColumn(new Uint8(), (n) => new Uint8Array(n), Number);
+    case DuckDBTypeId.USMALLINT: return new FixedColumn(new Uint16(), (n) => new Uint16Array(n), Number);
+    case DuckDBTypeId.UINTEGER: return new FixedColumn(new Uint32(), (n) => new Uint32Array(n), Number);
+    case DuckDBTypeId.FLOAT: return new FixedColumn(new Float32(), (n) => new Float32Array(n), Number);
     case DuckDBTypeId.DOUBLE:
     case DuckDBTypeId.HUGEINT:
-    case DuckDBTypeId.UHUGEINT: return new NumberColumn(new Float64(), (n) => new Float64Array(n), Number);
-    case DuckDBTypeId.DECIMAL: return new NumberColumn(new Float64(), (n) => new Float64Array(n), decimalToNumber);
-    case DuckDBTypeId.DATE: return new NumberColumn(new DateDay(), (n) => new Int32Array(n), dateToDays);
-    case DuckDBTypeId.BIGINT: return new BigIntColumn(new Int64(), (n) => new BigInt64Array(n), toBigInt);
-    case DuckDBTypeId.UBIGINT: return new BigIntColumn(new Uint64(), (n) => new BigUint64Array(n), toBigInt);
-    case DuckDBTypeId.TIMESTAMP: return new BigIntColumn(new TimestampMicrosecond(), (n) => new BigInt64Array(n), timestampTicks);
-    case DuckDBTypeId.TIMESTAMP_TZ: return new BigIntColumn(new TimestampMicrosecond('UTC'), (n) => new BigInt64Array(n), timestampTicks);
-    case DuckDBTypeId.TIMESTAMP_S: return new BigIntColumn(new TimestampSecond(), (n) => new BigInt64Array(n), timestampTicks);
-    case DuckDBTypeId.TIMESTAMP_MS: return new BigIntColumn(new TimestampMillisecond(), (n) => new BigInt64Array(n), timestampTicks);
-    case DuckDBTypeId.TIMESTAMP_NS: return new BigIntColumn(new TimestampNanosecond(), (n) => new BigInt64Array(n), timestampTicks);
+    case DuckDBTypeId.UHUGEINT: return new FixedColumn(new Float64(), (n) => new Float64Array(n), Number);
+    case DuckDBTypeId.DECIMAL: return new FixedColumn(new Float64(), (n) => new Float64Array(n), decimalToNumber);
+    case DuckDBTypeId.DATE: return new FixedColumn(new DateDay(), (n) => new Int32Array(n), dateToDays);
+    case DuckDBTypeId.BIGINT: return new FixedColumn(new Int64(), (n) => new BigInt64Array(n), toBigInt);
+    case DuckDBTypeId.UBIGINT: return new FixedColumn(new Uint64(), (n) => new BigUint64Array(n), toBigInt);
+    case DuckDBTypeId.TIMESTAMP: return new FixedColumn(new TimestampMicrosecond(), (n) => new BigInt64Array(n), timestampTicks);
+    case DuckDBTypeId.TIMESTAMP_TZ: return new FixedColumn(new TimestampMicrosecond('UTC'), (n) => new BigInt64Array(n), timestampTicks);
+    case DuckDBTypeId.TIMESTAMP_S: return new FixedColumn(new TimestampSecond(), (n) => new BigInt64Array(n), timestampTicks);
+    case DuckDBTypeId.TIMESTAMP_MS: return new FixedColumn(new TimestampMillisecond(), (n) => new BigInt64Array(n), timestampTicks);
+    case DuckDBTypeId.TIMESTAMP_NS: return new FixedColumn(new TimestampNanosecond(), (n) => new BigInt64Array(n), timestampTicks);
     case DuckDBTypeId.BLOB: return new BytesColumn(new Binary(), blobBytes);
     case DuckDBTypeId.VARCHAR:
     default: return new BytesColumn(new Utf8(), (vector, index) => {
@@ -134,48 +134,24 @@ class BitmapBuilder {
   }
 }
 
-type NumberArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
-
-class NumberColumn implements ArrowColumnBuilder {
-  private values: NumberArray;
-  private readonly validity = new BitmapBuilder();
-  readonly byteLength = 0;
-
-  constructor(
-    readonly type: DataType,
-    private readonly allocate: (length: number) => NumberArray,
-    private readonly read: (item: DuckDBValue) => number,
-  ) {
-    this.values = allocate(1024);
-  }
-
-  append(vector: DuckDBVector, count: number): void {
-    const start = this.validity.length;
-    if (start + count > this.values.length) this.values = grownTo(this.values, start + count, this.allocate);
-    for (let i = 0; i < count; i++) {
-      const item = vector.getItem(i);
-      if (item !== null) this.values[start + i] = this.read(item);
-      this.validity.push(item !== null);
-    }
-  }
-
-  flush(): Data {
-    const { length, zeros } = this.validity;
-    const values = this.values.slice(0, length);
-    this.values = this.allocate(1024);
-    return makeFixedData(this.type, length, zeros, values, this.validity.take());
-  }
+/** The typed arrays behind fixed-width columns, seen through what the builder needs from them. */
+interface FixedArray<V extends number | bigint> {
+  [index: number]: V;
+  readonly length: number;
+  set(source: ArrayLike<V>): void;
+  slice(start: number, end: number): FixedArray<V>;
 }
 
-class BigIntColumn implements ArrowColumnBuilder {
-  private values: BigInt64Array | BigUint64Array;
+/** Integers, floats, DATE (Int32 days) and timestamps (int64 ticks): one value slot per row, 0 under a null. */
+class FixedColumn<V extends number | bigint> implements ArrowColumnBuilder {
+  private values: FixedArray<V>;
   private readonly validity = new BitmapBuilder();
   readonly byteLength = 0;
 
   constructor(
     readonly type: DataType,
-    private readonly allocate: (length: number) => BigInt64Array | BigUint64Array,
-    private readonly read: (item: DuckDBValue) => bigint,
+    private readonly allocate: (length: number) => FixedArray<V>,
+    private readonly read: (item: DuckDBValue) => V,
   ) {
     this.values = allocate(1024);
   }
@@ -269,7 +245,7 @@ class BytesColumn implements ArrowColumnBuilder {
   }
 }
 
-function makeFixedData(type: DataType, length: number, nullCount: number, values: NumberArray | BigInt64Array | BigUint64Array, validity: Uint8Array): Data {
+function makeFixedData(type: DataType, length: number, nullCount: number, values: FixedArray<number | bigint> | Uint8Array, validity: Uint8Array): Data {
   // An empty validity buffer tells Arrow "no nulls", which saves readers a bit test per value.
   return new Data(type, 0, length, nullCount, {
     [BufferType.DATA]: values,

@@ -16,9 +16,12 @@ const MAX_BATCH_BYTES = 1 << 30;
  */
 export async function queryToArrow(connection: DuckDBConnection, sql: string): Promise<Table> {
   const result = await connection.stream(sql);
-  const names = result.columnNames();
-  const builders = names.map((_, index) => arrowColumnFor(result.columnType(index)));
-  const fields = builders.map((builder, index) => new Field(names[index] ?? `column${index}`, builder.type, true));
+  const columns = result.columnNames().map((name, index) => {
+    const builder = arrowColumnFor(result.columnType(index));
+    return { builder, field: new Field(name, builder.type, true) };
+  });
+  const builders = columns.map((column) => column.builder);
+  const fields = columns.map((column) => column.field);
   const schema = new Schema(fields);
   const batches: RecordBatch[] = [];
   let rowsInBatch = 0;

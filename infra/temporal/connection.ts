@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { configureTemporalRuntime } from './runtime.ts';
 
 export interface TemporalTarget {
   /** host:port of the Temporal frontend; falls back to `$TEMPORAL_ADDRESS`. */
@@ -40,5 +41,6 @@ export async function connectClient(address: string, namespace = 'default'): Pro
 }
 
 export async function connectWorker(address: string): Promise<NativeConnection> {
+  configureTemporalRuntime();
   return NativeConnection.connect({ address });
 }

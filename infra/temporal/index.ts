@@ -4,3 +4,4 @@ export { connectClient, connectWorker, resolveAddress, resolveNamespace } from '
 export type { ClientHandle, TemporalTarget } from './connection.ts';
 export { isServerHealthy, waitForServer } from './health.ts';
 export { findTemporalBinary, resolveDataDir, temporalCacheDir, TEMPORAL_CLI_VERSION } from './paths.ts';
+export { configureTemporalRuntime } from './runtime.ts';
