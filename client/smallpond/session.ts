@@ -6,7 +6,7 @@ import type { Table } from 'apache-arrow';
 import { tableToIPC } from 'apache-arrow';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { ClientHandle } from '../../infra/temporal/index.ts';
-import { connectClient, connectWorker, startDevServer } from '../../infra/temporal/index.ts';
+import { connectClient, connectWorker, ensureSearchAttributes, startDevServer } from '../../infra/temporal/index.ts';
 import { createTableFromArrow, createTableFromRows, openDuckDB, sqlString } from '../../infra/duckdb/index.ts';
 import { GeneralError } from '../../infra/errors.ts';
 import { createFirepondWorker } from '../../activities/worker.ts';
@@ -56,6 +56,12 @@ export class Session {
       uiUrl = server.uiUrl;
     }
     const temporal = await connectClient(address, options.namespace);
+    if (options.address !== null) {
+      await ensureSearchAttributes(temporal.connection, options.namespace, SEARCH_ATTRIBUTES).catch(async (err: unknown) => {
+        await temporal.close();
+        throw err;
+      });
+    }
     let worker: Session['worker'] = null;
     try {
       if (options.startWorker ?? options.address === null) {

@@ -5,3 +5,4 @@ export type { ClientHandle, TemporalTarget } from './connection.ts';
 export { isServerHealthy, waitForServer } from './health.ts';
 export { findTemporalBinary, resolveDataDir, temporalCacheDir, TEMPORAL_CLI_VERSION } from './paths.ts';
 export { configureTemporalRuntime } from './runtime.ts';
+export { ensureSearchAttributes } from './search-attributes.ts';
