@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { readDevServerInfo, resolveDataDir, startDevServer, stopDevServer } from '../../infra/temporal/index.ts';
+import { down, status, up } from '../../infra/cluster/index.ts';
+import { resolveDataDir, startDevServer } from '../../infra/temporal/index.ts';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.ts';
 
 export function registerServerCommands(program: Command): void {
@@ -22,13 +23,22 @@ export function registerServerCommands(program: Command): void {
       if (info.uiUrl !== null) console.log(`Web UI: ${info.uiUrl}`);
     });
 
+  program.command('up')
+    .description('start the local stack of the data directory (a no-op when it already runs)')
+    .option('--data-dir <dir>', 'Firepond data directory (default $FIREPOND_HOME or ./.firepond)')
+    .action(async (opts: { dataDir?: string }) => {
+      const stack = await up({ dataDir: resolveDataDir(opts.dataDir ?? null), searchAttributes: SEARCH_ATTRIBUTES });
+      console.log(stack.started.length === 0 ? `already up (${stack.dataDir})` : `started: ${stack.started.join(', ')} (${stack.dataDir})`);
+      if (stack.temporal?.uiUrl) console.log(`Temporal ${stack.temporal.address} · Web UI ${stack.temporal.uiUrl}`);
+    });
+
   program.command('down')
     .description('stop everything started from the data directory')
     .option('--data-dir <dir>', 'Firepond data directory')
     .action(async (opts: { dataDir?: string }) => {
       const dataDir = resolveDataDir(opts.dataDir ?? null);
-      const stopped = await stopDevServer(dataDir);
-      console.log(stopped ? `stopped the Temporal dev server of ${dataDir}` : `nothing was running for ${dataDir}`);
+      const stopped = await down(dataDir);
+      console.log(stopped.length > 0 ? `stopped: ${stopped.join(', ')} (${dataDir})` : `nothing was running for ${dataDir}`);
     });
 
   program.command('status')
@@ -36,7 +46,7 @@ export function registerServerCommands(program: Command): void {
     .option('--data-dir <dir>', 'Firepond data directory')
     .action((opts: { dataDir?: string }) => {
       const dataDir = resolveDataDir(opts.dataDir ?? null);
-      const info = readDevServerInfo(dataDir);
+      const info = status(dataDir).temporal;
       if (info === null) console.log(`temporal  stopped   (data dir ${dataDir})`);
       else console.log(`temporal  running   ${info.address}  pid ${info.pid}  ui ${info.uiUrl ?? 'none'}  log ${info.logPath}`);
     });
