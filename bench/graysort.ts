@@ -328,7 +328,10 @@ function exec(cmd: string, args: readonly string[], opts: { cwd?: string; timeou
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
       } catch { /* already gone */ }
     }, opts.timeoutMs);
+    let finished = false; // 'error' (e.g. no such executable) may be followed by 'close'
     const finish = (code: number | null, signal: string | null): void => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       log?.end();
       resolveExec({ code, signal, stdout, stderr });
