@@ -72,7 +72,9 @@ export async function runPipeline(client: Client, plan: StagePlan, options: RunP
     timer = setInterval(() => void poll(), 500);
   }
   try {
-    return await handle.result();
+    const result = await handle.result();
+    bar?.update(bar.getTotal(), { stagesDone: plan.stages.length, current: 'done' });
+    return result;
   } catch (err) {
     throw toJobError(err, options.workflowId);
   } finally {
