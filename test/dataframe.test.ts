@@ -191,10 +191,11 @@ void describe('DataFrame acceptance (test_dataframe.py)', () => {
 
   void it('mapBatches(batchSize 350) over 1000 rows sees batches of 350, 350 and 300 (shipped function)', async () => {
     // Shipped as source, so it cannot import apache-arrow: it reuses the batch's own Table methods to return one row
-    // holding the batch's size (item is BIGINT, so the value is a bigint).
+    // holding the batch's size (item is BIGINT, so the value is a bigint). Table.set takes a plain object at run time;
+    // its typing wants a StructRowProxy, hence the cast (erased before the source ships).
     const sizes = items.mapBatches((batch: Table) => {
       const out = batch.slice(0, 1);
-      out.set(0, { item: BigInt(batch.numRows) });
+      out.set(0, { item: BigInt(batch.numRows) } as never);
       return out;
     }, { batchSize: 350 });
     assert.deepEqual(column(await sizes.takeAll(), 'item'), [350, 350, 300]);
@@ -220,6 +221,10 @@ void describe('DataFrame acceptance (test_dataframe.py)', () => {
     // smallpond asserts [220,000, 280,000] (±5.7σ). Sorted input has 0.
     const n = inversions(values);
     assert.ok(n >= 220_000 && n <= 280_000, `inversions ${n} outside [220000, 280000]`);
+    // Rows are also shuffled within partitions: ten sorted random subsets would still have ~225,000 inversions, but
+    // ~990 ascents where a uniform permutation has (n-1)/2 = 499.5 (standard deviation ≈ 9.1).
+    const ascents = values.slice(1).filter((v, i) => v > values[i]!).length;
+    assert.ok(ascents >= 440 && ascents <= 560, `ascents ${ascents} outside [440, 560]`);
   });
 
   void it('repartition by a key expression puts each key in its own partition, in partition order', async () => {
@@ -239,6 +244,27 @@ void describe('DataFrame acceptance (test_dataframe.py)', () => {
     const out = await df.compute();
     assert.equal((await out.partitions()).length, 10);
     assert.deepEqual(sortedNumbers(column(await df.takeAll(), 'item')), range(1000));
+  });
+
+  void it('partialSort sorts within each partition, not across them', async () => {
+    const rows = await items.repartition(3, { hashBy: 'item' }).partialSort('item').takeAll();
+    assert.deepEqual(sortedNumbers(column(rows, 'item')), range(1000));
+    const partitions = column(rows, '__data_partition__') as number[];
+    assert.deepEqual(partitions, [...partitions].sort((a, b) => a - b), 'partitions come back in partition order');
+    for (let i = 1; i < rows.length; i++) {
+      if (partitions[i] === partitions[i - 1]) assert.ok((rows[i]!['item'] as number) > (rows[i - 1]!['item'] as number), `row ${i} out of order`);
+    }
+    const values = column(rows, 'item') as number[];
+    assert.notDeepEqual(values, range(1000), 'hashing spreads items, so the whole is not sorted');
+  });
+
+  void it('compute() materialises the output and isComputed() reports it', async () => {
+    const df = items.map('item + 5 AS x');
+    assert.equal(await df.isComputed(), false);
+    const out = await df.compute();
+    assert.equal(await df.isComputed(), true);
+    assert.equal(await out.count(), 1000);
+    assert.deepEqual((await out.rows(3)).map((r) => r['x']), [5, 6, 7]);
   });
 
   void it('limit(2).count() over 10 partitions is 2', async () => {

@@ -197,7 +197,7 @@ export class Session {
     // left polling keeps the process alive forever.
     try {
       await mkdir(join(this.jobRoot, 'log'), { recursive: true });
-    await appendFile(join(this.jobRoot, 'log', '.STATUS'), `${status}@${new Date().toISOString()}\n`);
+      await appendFile(join(this.jobRoot, 'log', '.STATUS'), `${status}@${new Date().toISOString()}\n`);
       if (!this.#failed) {
         await rm(join(this.jobRoot, 'stages'), { recursive: true, force: true });
         await rm(join(this.jobRoot, 'inputs'), { recursive: true, force: true });
