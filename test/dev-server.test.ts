@@ -14,6 +14,11 @@ test('a data dir\'s dev server starts, is reused, keeps state in SQLite across r
   assert.equal(again.reused, true);
   assert.equal(again.pid, first.pid);
 
+  // Another data dir asking for the same port is refused instead of mistaking our server for its own.
+  const other = tempDir(t, 'fp-devserver-other-');
+  const port = Number(first.address.split(':')[1]);
+  await assert.rejects(startDevServer({ dataDir: other, port, uiPort: null }), /port 127\.0\.0\.1:\d+ is already in use/);
+
   // Search attributes are added on a server that lacks them, once.
   let handle = await connectClient(first.address);
   assert.deepEqual((await ensureSearchAttributes(handle.connection, 'default', SEARCH_ATTRIBUTES)).sort(), SEARCH_ATTRIBUTES.map((s) => s.name).sort());

@@ -73,6 +73,16 @@ export function readDevServerInfo(dataDir: string): DevServerInfo | null {
   return null;
 }
 
+/** True when nothing listens on ip:port (we can bind it ourselves). */
+async function isPortFree(ip: string, port: number): Promise<boolean> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolveFree) => {
+    const srv = createServer();
+    srv.once('error', () => resolveFree(false));
+    srv.listen(port, ip, () => srv.close(() => resolveFree(true)));
+  });
+}
+
 async function freePort(ip: string): Promise<number> {
   const { createServer } = await import('node:net');
   return new Promise((resolvePort, reject) => {
@@ -102,6 +112,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const ip = options.ip ?? DEV_SERVER_DEFAULTS.ip;
   const port = options.port === 0 ? await freePort(ip) : (options.port ?? DEV_SERVER_DEFAULTS.port);
   const uiPort = options.uiPort === undefined ? DEV_SERVER_DEFAULTS.uiPort : options.uiPort;
+  // Another server on our port would answer our health checks and pass for ours.
+  for (const [what, p] of [['gRPC', port], ['Web UI', uiPort]] as const) {
+    if (p !== null && !(await isPortFree(ip, p))) {
+      throw GeneralError.SERVER_UNAVAILABLE(
+        `${what} port ${ip}:${p} is already in use by another process; stop it, or choose another port (--port / --ui-port)`,
+      );
+    }
+  }
   const dir = serverDir(options.dataDir);
   mkdirSync(dir, { recursive: true });
 
