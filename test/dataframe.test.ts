@@ -173,6 +173,13 @@ void describe('DataFrame acceptance (test_dataframe.py)', () => {
     assert.equal(String(arrow.schema.fields[0]?.type), 'Int64');
   });
 
+  void it('async JS functions are awaited (map and filter)', async () => {
+    const mapped = await abc.map(async (r: { a: number; b: number }) => ({ c: r.a + r.b })).takeAll();
+    assert.deepEqual(mapped, [{ c: 5 }, { c: 7 }, { c: 9 }]);
+    const kept = await abc.filter(async (r: { a: number }) => r.a !== 2).takeAll();
+    assert.deepEqual(kept.map((r) => r['a']), [1, 3]);
+  });
+
   void it('flatMap with SQL unnest and with a function', async () => {
     assert.deepEqual(column(await abc.flatMap('unnest([a, b]) AS c').takeAll(), 'c'), [1, 4, 2, 5, 3, 6]);
     const viaFn = await abc.flatMap((r: { a: number; b: number }) => [{ c: r.a }, { c: r.b }]).takeAll();

@@ -9,9 +9,18 @@ import { outputFileName } from '../layout.ts';
 import type { TaskContext, TaskResult } from '../task-context.ts';
 import { copyToParquet, defineInputViews, runSql } from '../task-context.ts';
 
-function callUser<T>(what: string, fn: () => T): T {
+/**
+ * User functions run on the activity's event loop; yielding now and then lets its heartbeat timer fire, so a long
+ * map is not mistaken for a dead worker.
+ */
+const YIELD_EVERY = 10_000;
+const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Calls a user function (sync or async) and turns what it throws into FUNCTION_FAILED naming the step. */
+async function callUser(what: string, fn: () => unknown): Promise<unknown> {
   try {
-    return fn();
+    const value = fn();
+    return typeof (value as PromiseLike<unknown> | null)?.then === 'function' ? await value : value;
   } catch (err) {
     if (err instanceof FirepondError) throw err;
     throw PipelineError.FUNCTION_FAILED(`the ${what} function threw: ${(err as Error)?.message ?? String(err)}`, { cause: err });
@@ -24,16 +33,18 @@ async function applyRows(connection: DuckDBConnection, view: string, params: JsP
   if (params.mode === 'filter') {
     // Keep the input's exact column types: compute a mask in JS, select the kept row numbers in SQL.
     const keep: { i: number }[] = [];
-    rows.forEach((row, i) => {
-      if (callUser('filter', () => fn(row))) keep.push({ i });
-    });
+    for (const [i, row] of rows.entries()) {
+      if (await callUser('filter', () => fn(row))) keep.push({ i });
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
+    }
     await runSql(connection, `CREATE TABLE __rows AS SELECT *, (row_number() OVER () - 1) AS __rn FROM ${view}`);
     await createTableFromRows(connection, keep, { i: 'BIGINT' }, '__keep');
     return 'SELECT * EXCLUDE (__rn) FROM __rows WHERE __rn IN (SELECT i FROM __keep) ORDER BY __rn';
   }
   const out: Record<string, unknown>[] = [];
-  for (const row of rows) {
-    const result = callUser(params.mode, () => fn(row));
+  for (const [i, row] of rows.entries()) {
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
+    const result = await callUser(params.mode, () => fn(row));
     if (params.mode === 'map') {
       if (typeof result !== 'object' || result === null || Array.isArray(result)) {
         throw PipelineError.FUNCTION_FAILED(`the map function must return an object (a row), got ${JSON.stringify(result)}`);
@@ -59,7 +70,7 @@ async function applyBatches(connection: DuckDBConnection, view: string, params: 
   let created = false;
   for (let offset = 0; offset < count || (offset === 0 && !created); offset += params.batchSize) {
     const batch = await queryToArrow(connection, `SELECT * FROM __rows LIMIT ${params.batchSize} OFFSET ${offset}`);
-    const result = callUser('mapBatches', () => fn(batch));
+    const result = await callUser('mapBatches', () => fn(batch));
     if (typeof result !== 'object' || result === null || !('numRows' in result) || !('schema' in result)) {
       throw PipelineError.FUNCTION_FAILED('the mapBatches function must return an apache-arrow Table');
     }
