@@ -70,7 +70,7 @@ export class DataFrame {
   }
 
   /** `filter("a > 1")` keeps rows where the SQL condition holds; a JS function returns truthy to keep a row. */
-  filter(sqlOrFn: string | ((row: Row) => unknown) | FunctionRef, options: NodeOptions = {}): DataFrame {
+  filter(sqlOrFn: string | UserFunction | FunctionRef, options: NodeOptions = {}): DataFrame {
     if (typeof sqlOrFn === 'string') return this.sql(`SELECT * FROM {0} WHERE (${sqlOrFn})`, options);
     return this.js('filter', sqlOrFn, options);
   }
