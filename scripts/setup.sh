@@ -18,7 +18,13 @@ major=$(node -p 'process.versions.node.split(".")[0]')
 # 2. npm dependencies
 if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund >&2 || die "npm ci failed; see the output above"
+  if ! npm ci --no-audit --no-fund >&2; then
+    # npm ci insists that the lock list every platform's optional binaries (DuckDB's, swc's, ...). A registry that does
+    # not serve the other platforms' packages leaves them out of the lock, so npm ci refuses it; npm install resolves
+    # the same locked versions for this platform.
+    say "npm ci refused the lock file; installing the locked versions with npm install instead"
+    npm install --no-audit --no-fund >&2 || die "npm install failed; see the output above"
+  fi
 fi
 
 # 3. Debian packages (none are needed by the smallpond part; the FUSE mount will add libfuse2)
