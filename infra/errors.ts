@@ -18,12 +18,16 @@ export const ERROR_CATALOGUE = {
   KV_COMMIT_UNKNOWN: { num: 1001, retryable: true, errno: 'EAGAIN' },
   KV_TOO_OLD: { num: 1002, retryable: true, errno: 'EAGAIN' },
   KV_ENGINE_UNAVAILABLE: { num: 1003, retryable: false, errno: 'EIO' },
+  KV_TOO_LARGE: { num: 1004, retryable: false, errno: 'E2BIG' },
+  KV_THROTTLED: { num: 1005, retryable: true, errno: 'EAGAIN' },
 
   RPC_BAD_FRAME: { num: 2000, retryable: false, errno: 'EPROTO' },
   RPC_AUTH_FAILED: { num: 2001, retryable: false, errno: 'EACCES' },
   RPC_TIMEOUT: { num: 2002, retryable: true, errno: 'ETIMEDOUT' },
   RPC_CONNECTION_CLOSED: { num: 2003, retryable: true, errno: 'ECONNRESET' },
   RPC_UNKNOWN_METHOD: { num: 2004, retryable: false, errno: 'ENOSYS' },
+  RPC_OVERLOADED: { num: 2005, retryable: true, errno: 'EAGAIN' },
+  RPC_BAD_SECRET_FILE: { num: 2006, retryable: false, errno: 'EACCES' },
 
   META_NOT_FOUND: { num: 3000, retryable: false, errno: 'ENOENT' },
   META_EXISTS: { num: 3001, retryable: false, errno: 'EEXIST' },
@@ -108,6 +112,47 @@ export const GeneralError = {
   TIMEOUT: make('TIMEOUT'),
   SETUP_MISSING: make('SETUP_MISSING'),
   SERVER_UNAVAILABLE: make('SERVER_UNAVAILABLE'),
+};
+
+export const KvError = {
+  CONFLICT: (detail: string) =>
+    new FirepondError('KV_CONFLICT', `transaction conflict: ${detail}`, { context: { detail } }),
+  COMMIT_UNKNOWN: (engine: string, cause?: unknown) =>
+    new FirepondError('KV_COMMIT_UNKNOWN', `${engine}: the commit may or may not have been applied`, { context: { engine }, cause }),
+  TOO_OLD: (detail: string, context: Readonly<Record<string, unknown>> = {}) =>
+    new FirepondError('KV_TOO_OLD', `transaction too old: ${detail}`, { context: { detail, ...context } }),
+  ENGINE_UNAVAILABLE: (engine: string, reason: string, cause?: unknown) =>
+    new FirepondError('KV_ENGINE_UNAVAILABLE', `${engine} KV engine unavailable: ${reason}`, { context: { engine, reason }, cause }),
+  TOO_LARGE: (what: 'key' | 'value', bytes: number, limit: number) =>
+    new FirepondError('KV_TOO_LARGE', `${what} of ${bytes} bytes exceeds the limit of ${limit}`, { context: { what, bytes, limit } }),
+  THROTTLED: (engine: string, reason: string, cause?: unknown) =>
+    new FirepondError('KV_THROTTLED', `${engine}: ${reason}; retry later`, { context: { engine, reason }, cause }),
+};
+
+export const RpcError = {
+  BAD_FRAME: (reason: string, context: Readonly<Record<string, unknown>> = {}) =>
+    new FirepondError('RPC_BAD_FRAME', `bad frame: ${reason}`, { context: { reason, ...context } }),
+  AUTH_FAILED: (peer: string, reason: string) =>
+    new FirepondError('RPC_AUTH_FAILED', `authentication failed with ${peer}: ${reason}`, { context: { peer, reason } }),
+  TIMEOUT: (method: string, peer: string, timeoutMs: number) =>
+    new FirepondError('RPC_TIMEOUT', `${method} to ${peer} timed out after ${timeoutMs} ms`, { context: { method, peer, timeoutMs } }),
+  CONNECTION_CLOSED: (peer: string, reason: string, cause?: unknown) =>
+    new FirepondError('RPC_CONNECTION_CLOSED', `connection to ${peer} closed: ${reason}`, { context: { peer, reason }, cause }),
+  UNKNOWN_METHOD: (serviceId: number, methodId: number) =>
+    new FirepondError('RPC_UNKNOWN_METHOD', `unknown method ${methodId} of service ${serviceId}`, { context: { serviceId, methodId } }),
+  OVERLOADED: (peer: string, waiting: number) =>
+    new FirepondError('RPC_OVERLOADED', `too many calls waiting for ${peer} (${waiting})`, { context: { peer, waiting } }),
+  BAD_SECRET_FILE: (path: string, reason: string, cause?: unknown) =>
+    new FirepondError('RPC_BAD_SECRET_FILE', `refusing cluster secret file ${path}: ${reason}`, { context: { path, reason }, cause }),
+};
+
+export const StorageError = {
+  CHAIN_VERSION_MISMATCH: make('STORAGE_CHAIN_VERSION_MISMATCH'),
+  NOT_COMMITTED: make('STORAGE_NOT_COMMITTED'),
+  CHECKSUM_MISMATCH: make('STORAGE_CHECKSUM_MISMATCH'),
+  NO_SPACE: make('STORAGE_NO_SPACE'),
+  CHUNK_NOT_FOUND: make('STORAGE_CHUNK_NOT_FOUND'),
+  FENCED: make('STORAGE_FENCED'),
 };
 
 export const PipelineError = {
