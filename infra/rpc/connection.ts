@@ -1,0 +1,186 @@
+import type { Socket } from 'node:net';
+import { FirepondError, RpcError } from '../errors.ts';
+import { encodeHeader, HEADER_SIZE } from './frame.ts';
+import type { Frame, OutgoingFrame } from './frame.ts';
+import { FrameDecoder } from './frame-decoder.ts';
+
+export interface FramedSocketOptions {
+  readonly maxFrameSize: number;
+  /** How logs and errors name the other end; the socket's remote address when omitted. */
+  readonly peer?: string;
+  /** Called for each checked frame while reading is not paused. A throw closes the connection. */
+  readonly onFrame: (frame: Frame) => void;
+  /** Called once, with why the connection ended (RPC_BAD_FRAME, RPC_CONNECTION_CLOSED, ...). */
+  readonly onClose: (reason: FirepondError) => void;
+  /** Called after frames left the outgoing queue (the owner may resume reading). */
+  readonly onQueueShrunk?: () => void;
+}
+
+/** A frame waiting in the outgoing queue; `cancel` keeps it from being written if it has not been yet. */
+export interface QueuedFrame {
+  readonly frame: OutgoingFrame;
+  cancelled: boolean;
+}
+
+/**
+ * Frames over one socket, shared by both ends. Owns the decoder, an outgoing queue, and read pausing.
+ *
+ * Writing: frames wait in `queue` and are handed to the socket one by one while `socket.write` returns true; after
+ * a false the writer waits for 'drain'. So the socket's own buffer holds at most one frame beyond its high-water
+ * mark, and everything else waits here where the owner can count it (`queuedFrames`) and bound it: the server stops
+ * reading requests while too many are outstanding, the client caps calls in flight.
+ *
+ * Reading: `pauseReading(reason)` stops the socket and stops dispatching frames already received; reading resumes
+ * when every reason has been lifted.
+ */
+export class FramedSocket {
+  readonly peer: string;
+  private readonly decoder: FrameDecoder;
+  private readonly queue: QueuedFrame[] = [];
+  private readonly pauseReasons = new Set<string>();
+  private waitingForDrain = false;
+  private ending = false;
+  private closeReason: FirepondError | null = null;
+  private pumping = false;
+  private pumpAgain = false;
+  private bytesReceived = 0;
+  private bytesSent = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly options: FramedSocketOptions,
+  ) {
+    this.peer = options.peer ?? `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.decoder = new FrameDecoder(options.maxFrameSize);
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true);
+    socket.on('data', (chunk: Buffer) => {
+      if (this.closed || this.ending) return; // after end(), input is read only to see the peer's FIN
+      this.bytesReceived += chunk.length;
+      this.decoder.push(chunk);
+      this.pump();
+    });
+    socket.on('drain', () => {
+      this.waitingForDrain = false;
+      this.flush();
+    });
+    socket.on('error', (err) => this.destroy(RpcError.CONNECTION_CLOSED(this.peer, err.message, err)));
+    socket.on('close', () => this.destroy(RpcError.CONNECTION_CLOSED(this.peer, 'closed by peer')));
+  }
+
+  get closed(): boolean {
+    return this.closeReason !== null;
+  }
+
+  /** Frames queued but not yet handed to the socket. */
+  get queuedFrames(): number {
+    return this.queue.length;
+  }
+
+  get readingPaused(): boolean {
+    return this.pauseReasons.size > 0 || this.ending;
+  }
+
+  /** Bytes received but not yet dispatched as frames. */
+  get bufferedBytes(): number {
+    return this.decoder.bufferedBytes;
+  }
+
+  get totalBytesReceived(): number {
+    return this.bytesReceived;
+  }
+
+  get totalBytesSent(): number {
+    return this.bytesSent;
+  }
+
+  setMaxFrameSize(bytes: number): void {
+    this.decoder.setMaxFrameSize(bytes);
+  }
+
+  send(frame: OutgoingFrame): QueuedFrame {
+    const item: QueuedFrame = { frame, cancelled: this.closed || this.ending };
+    if (item.cancelled) return item;
+    this.queue.push(item);
+    this.flush();
+    return item;
+  }
+
+  pauseReading(reason: string): void {
+    if (this.pauseReasons.size === 0 && !this.closed && !this.ending) this.socket.pause();
+    this.pauseReasons.add(reason);
+  }
+
+  resumeReading(reason: string): void {
+    if (!this.pauseReasons.delete(reason) || this.pauseReasons.size > 0 || this.closed || this.ending) return;
+    this.pump();
+    if (this.pauseReasons.size === 0 && !this.closed && !this.ending) this.socket.resume();
+  }
+
+  /**
+   * Stops dispatching, writes what is queued, then closes gracefully. The socket keeps reading (and discarding) so
+   * that the peer's FIN is seen and the socket really closes; a paused socket would wait forever.
+   */
+  end(): void {
+    if (this.closed || this.ending) return;
+    this.ending = true;
+    this.socket.resume();
+    if (this.queue.length === 0) this.socket.end();
+  }
+
+  /** Closes at once; queued frames are dropped. The first reason wins and is what `onClose` sees. */
+  destroy(reason: FirepondError): void {
+    if (this.closeReason !== null) return;
+    this.closeReason = reason;
+    for (const item of this.queue) item.cancelled = true;
+    this.queue.length = 0;
+    this.socket.destroy();
+    this.options.onClose(reason);
+  }
+
+  private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true; // a frame handler resumed reading; the outer loop picks up where it is
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        while (this.pauseReasons.size === 0 && !this.closed && !this.ending) {
+          const frame = this.decoder.next();
+          if (frame === null) break;
+          this.options.onFrame(frame);
+        }
+      } while (this.pumpAgain && this.pauseReasons.size === 0 && !this.closed && !this.ending);
+    } catch (err) {
+      this.destroy(err instanceof FirepondError ? err : RpcError.BAD_FRAME(`frame handler failed: ${(err as Error).message}`));
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private flush(): void {
+    let shrunk = false;
+    while (this.queue.length > 0 && !this.waitingForDrain && !this.closed) {
+      const item = this.queue.shift()!;
+      shrunk = true;
+      if (item.cancelled) continue;
+      if (!this.write(item.frame)) this.waitingForDrain = true;
+    }
+    if (this.ending && this.queue.length === 0 && !this.closed) this.socket.end();
+    if (shrunk && !this.closed) this.options.onQueueShrunk?.();
+  }
+
+  /** Header, body and bulk go out as one corked write (one writev, no copy of the bulk); false means wait for drain. */
+  private write(frame: OutgoingFrame): boolean {
+    const header = encodeHeader(frame);
+    this.bytesSent += HEADER_SIZE + frame.body.length + (frame.bulk?.length ?? 0);
+    this.socket.cork();
+    let ok = this.socket.write(header);
+    if (frame.body.length > 0) ok = this.socket.write(frame.body);
+    if (frame.bulk !== null && frame.bulk.length > 0) ok = this.socket.write(frame.bulk);
+    this.socket.uncork();
+    return ok;
+  }
+}
