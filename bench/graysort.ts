@@ -319,6 +319,8 @@ function exec(cmd: string, args: readonly string[], opts: { cwd?: string; timeou
   return new Promise((resolveExec) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const log = opts.logPath === undefined ? null : createWriteStream(opts.logPath);
+    // A log that cannot be opened must not become an uncaught error; the run's own result still counts.
+    log?.on('error', () => undefined);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); log?.write(b); });
@@ -333,8 +335,10 @@ function exec(cmd: string, args: readonly string[], opts: { cwd?: string; timeou
       if (finished) return;
       finished = true;
       clearTimeout(timer);
-      log?.end();
-      resolveExec({ code, signal, stdout, stderr });
+      const result = { code, signal, stdout, stderr };
+      // Resolve only once the log is flushed and closed, so callers may remove its directory right away.
+      if (log === null) resolveExec(result);
+      else log.end(() => resolveExec(result));
     };
     child.on('error', (err) => { stderr += String(err); finish(null, null); });
     child.on('close', finish);
