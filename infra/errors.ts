@@ -42,9 +42,12 @@ export const ERROR_CATALOGUE = {
   STORAGE_NO_SPACE: { num: 4003, retryable: false, errno: 'ENOSPC' },
   STORAGE_CHUNK_NOT_FOUND: { num: 4004, retryable: false, errno: 'ENOENT' },
   STORAGE_FENCED: { num: 4005, retryable: true, errno: 'EAGAIN' },
+  STORAGE_ROUTING_ERROR: { num: 4006, retryable: true, errno: 'EAGAIN' },
+  STORAGE_DUPLICATE_UPDATE: { num: 4007, retryable: false, errno: 'EIO' },
 
   MGMTD_NOT_PRIMARY: { num: 5000, retryable: true, errno: 'EAGAIN' },
   MGMTD_LEASE_LOST: { num: 5001, retryable: true, errno: 'EAGAIN' },
+  MGMTD_UNKNOWN_NODE: { num: 5002, retryable: false, errno: 'ENOENT' },
 
   PIPELINE_BAD_SQL: { num: 6000, retryable: false, errno: 'EINVAL' },
   PIPELINE_INPUT_NOT_FOUND: { num: 6001, retryable: false, errno: 'ENOENT' },
@@ -153,6 +156,18 @@ export const StorageError = {
   NO_SPACE: make('STORAGE_NO_SPACE'),
   CHUNK_NOT_FOUND: make('STORAGE_CHUNK_NOT_FOUND'),
   FENCED: make('STORAGE_FENCED'),
+  ROUTING_ERROR: make('STORAGE_ROUTING_ERROR'),
+  DUPLICATE_UPDATE: make('STORAGE_DUPLICATE_UPDATE'),
+};
+
+export const MgmtdError = {
+  /** `primary` is the address ("host:port") of the current primary, or null when none is known; clients redirect. */
+  NOT_PRIMARY: (self: string, primary: string | null) =>
+    new FirepondError('MGMTD_NOT_PRIMARY', `mgmtd ${self} is not the primary (primary: ${primary ?? 'unknown'})`, { context: { self, primary } }),
+  LEASE_LOST: (self: string, reason: string) =>
+    new FirepondError('MGMTD_LEASE_LOST', `mgmtd ${self} lost its primary lease: ${reason}`, { context: { self, reason } }),
+  UNKNOWN_NODE: (nodeId: number, reason: string) =>
+    new FirepondError('MGMTD_UNKNOWN_NODE', `node ${nodeId} ${reason}; register it first`, { context: { nodeId, reason } }),
 };
 
 export const PipelineError = {

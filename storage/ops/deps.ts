@@ -1,0 +1,16 @@
+import type { ChainView } from '../chain-view.ts';
+import type { ChunkLock } from '../chunk-lock.ts';
+import type { UpdateReq, UpdateRsp } from '../protocol.ts';
+import type { RoutingSource } from '../routing-source.ts';
+import type { TargetRegistry } from '../target-registry.ts';
+import type { UpdateDedup } from '../update-dedup.ts';
+
+/** What the operation handlers share inside one storage server. */
+export interface StorageDeps {
+  readonly routing: RoutingSource;
+  readonly targets: TargetRegistry;
+  readonly locks: ChunkLock;
+  readonly dedup: UpdateDedup;
+  /** Sends an update to `view.successor` and returns its reply (the ack). */
+  readonly forward: (view: ChainView, req: UpdateReq) => Promise<UpdateRsp>;
+}

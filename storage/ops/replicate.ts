@@ -1,0 +1,94 @@
+import { crc32c } from '@node-rs/crc32';
+import { hasCode, StorageError } from '../../infra/errors.ts';
+import type { ChainView } from '../chain-view.ts';
+import { maxChunkSize } from '../chunk-engine/index.ts';
+import type { ChunkEngine, UpdateResult } from '../chunk-engine/index.ts';
+import type { UpdateReq, WriteRsp } from '../protocol.ts';
+import type { StorageDeps } from './deps.ts';
+
+/** One update as every replica of the chain applies it, with the version the head chose. */
+export interface ReplicaUpdate {
+  readonly kind: 'WRITE' | 'REPLACE';
+  readonly updateVer: number;
+  readonly offset: number;
+  readonly data: Uint8Array;
+  readonly crc32c: number;
+}
+
+/**
+ * The CRAQ step every replica runs under its chunk lock:
+ *   1. stage the update as a pending version (a STALE outcome means it is already committed here, and so at every
+ *      successor: commits travel tail to head)
+ *   2. forward it to the successor, as a whole chunk when the successor is SYNCING, and wait for the reply
+ *   3. check the successor ended with the same chunk checksum, then commit locally (the tail commits at once)
+ */
+export async function stageForwardCommit(deps: StorageDeps, view: ChainView, chunkId: Uint8Array, update: ReplicaUpdate): Promise<WriteRsp> {
+  const { engine } = view.target;
+  const chainVer = view.chain.chainVersion;
+  if (view.state === 'SYNCING' && view.successor === null && update.kind === 'REPLACE') return installWhole(engine, chunkId, update, chainVer);
+  const staged = await stage(engine, chunkId, update, chainVer);
+  if (staged.outcome === 'STALE') return committedReply(staged, chunkId);
+  const pending = staged.meta?.pending ?? null;
+  if (pending === null) throw StorageError.NOT_COMMITTED('the staged version vanished before its commit', { context: { updateVer: update.updateVer } });
+
+  if (view.successor !== null) {
+    const full = update.kind === 'REPLACE' || view.successor.publicState === 'SYNCING';
+    const payload = full && update.kind === 'WRITE' ? await wholeChunk(engine, chunkId, update) : update.data;
+    const req: UpdateReq = {
+      chunkId,
+      chainId: view.chain.chainId,
+      chainVer,
+      kind: full ? 'REPLACE' : 'WRITE',
+      updateVer: update.updateVer,
+      offset: full ? 0 : update.offset,
+      crc32c: full && update.kind === 'WRITE' ? crc32c(payload) : update.crc32c,
+      data: payload,
+    };
+    const acked = await deps.forward(view, req);
+    if (acked.chunkCrc32c >>> 0 !== pending.crc32c >>> 0 || acked.chunkLength !== pending.length) {
+      throw StorageError.CHECKSUM_MISMATCH(`successor ${view.successor.targetId} holds a different version ${update.updateVer}`, {
+        context: { chainId: view.chain.chainId, updateVer: update.updateVer, local: pending.crc32c, successor: acked.chunkCrc32c },
+      });
+    }
+  }
+
+  const committed = await engine.commit(chunkId, { updateVer: update.updateVer });
+  const meta = committed.meta;
+  if (meta === null) throw StorageError.CHUNK_NOT_FOUND('the chunk vanished during its commit', { context: { updateVer: update.updateVer } });
+  return { commitVer: meta.commitVer, chunkLength: meta.length, chunkCrc32c: meta.crc32c };
+}
+
+/**
+ * A SYNCING target is always the chain's last writable link, so it commits as soon as it stores. What it held may
+ * be anything (even a newer version number, from a chunk the chain removed and recreated while it was away), so the
+ * whole chunk is installed as committed, as resync's applyFull does, rather than staged against those versions.
+ */
+async function installWhole(engine: ChunkEngine, chunkId: Uint8Array, update: ReplicaUpdate, chainVer: number): Promise<WriteRsp> {
+  const meta = await engine.applyFull(chunkId, { data: update.data, crc32c: update.crc32c, commitVer: update.updateVer, chainVer });
+  return { commitVer: meta.commitVer, chunkLength: meta.length, chunkCrc32c: meta.crc32c };
+}
+
+function stage(engine: ChunkEngine, chunkId: Uint8Array, update: ReplicaUpdate, chainVer: number): Promise<UpdateResult> {
+  const common = { data: update.data, crc32c: update.crc32c, updateVer: update.updateVer, chainVer };
+  return update.kind === 'WRITE' ? engine.write(chunkId, { ...common, offset: update.offset }) : engine.replace(chunkId, common);
+}
+
+function committedReply(staged: UpdateResult, chunkId: Uint8Array): WriteRsp {
+  const meta = staged.meta;
+  if (meta === null) throw StorageError.CHUNK_NOT_FOUND('a stale update found no chunk', { context: { chunkId: Buffer.from(chunkId).toString('hex') } });
+  return { commitVer: meta.commitVer, chunkLength: meta.length, chunkCrc32c: meta.crc32c };
+}
+
+/** The committed content with the write laid over it: the whole new version, for a full-chunk forward. */
+export async function wholeChunk(engine: ChunkEngine, chunkId: Uint8Array, write: { offset: number; data: Uint8Array }): Promise<Buffer> {
+  let base: Buffer = Buffer.alloc(0);
+  try {
+    base = (await engine.read(chunkId, { offset: 0, length: maxChunkSize(engine.layout) })).data;
+  } catch (err) {
+    if (!hasCode(err, 'STORAGE_CHUNK_NOT_FOUND')) throw err;
+  }
+  const content = Buffer.alloc(Math.max(base.length, write.offset + write.data.length));
+  base.copy(content);
+  content.set(write.data, write.offset);
+  return content;
+}

@@ -1,0 +1,27 @@
+import { StorageError } from '../../infra/errors.ts';
+import { requireState, stillCurrent, viewChain } from '../chain-view.ts';
+import { chunkLockKey } from '../chunk-lock.ts';
+import type { UpdateReq, UpdateRsp } from '../protocol.ts';
+import { checkPayload } from './check-data.ts';
+import type { StorageDeps } from './deps.ts';
+import { stageForwardCommit } from './replicate.ts';
+
+/**
+ * A forwarded update, at a successor: check the payload, the chain version and that this target takes writes
+ * (SERVING, or SYNCING as the last link), then the same stage-forward-commit step as the head, with the head's
+ * version number.
+ */
+export async function handleUpdate(deps: StorageDeps, req: UpdateReq): Promise<UpdateRsp> {
+  const data = checkPayload(req.data, req.crc32c, 'update');
+  const view = await viewChain(deps.routing, deps.targets, req.chainId, req.chainVer);
+  if (view.isHead) {
+    throw StorageError.ROUTING_ERROR(`target ${view.target.targetId} heads chain ${req.chainId} and has no predecessor`, {
+      context: { chainId: req.chainId, targetId: view.target.targetId },
+    });
+  }
+  requireState(view, ['SERVING', 'SYNCING'], 'a forwarded update');
+  return deps.locks.with(chunkLockKey(view.target.targetId, req.chunkId), () => {
+    stillCurrent(deps.routing, view);
+    return stageForwardCommit(deps, view, req.chunkId, { kind: req.kind, updateVer: req.updateVer, offset: req.offset, data, crc32c: req.crc32c });
+  });
+}

@@ -1,0 +1,37 @@
+import type { WireChunkMeta } from './protocol.ts';
+
+export interface ResyncPlan {
+  /** Chunks only the syncing target holds: removed first. */
+  readonly remove: readonly Uint8Array[];
+  /** Chunks the syncing target lacks or holds differently: sent whole, committed. */
+  readonly full: readonly Uint8Array[];
+}
+
+/**
+ * What a sync source sends a SYNCING successor, from both chunk-meta dumps (any order). A chunk is sent whole when
+ * the target lacks it, holds it uncommitted, or its committed version, length or checksum differ from the source's.
+ * The source's own pending versions are not its business here: writes in flight reach the target through the chain
+ * (as whole chunks, the successor being SYNCING).
+ *
+ * 3FS declares some differences fatal (a target committed at a newer chain version than the source); we let the
+ * source win, as its data is what the chain serves.
+ */
+export function planResync(source: readonly WireChunkMeta[], target: readonly WireChunkMeta[]): ResyncPlan {
+  const hex = (id: Uint8Array): string => Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
+  const theirs = new Map(target.map((m) => [hex(m.chunkId), m]));
+  const ours = new Set(source.map((m) => hex(m.chunkId)));
+  const full: Uint8Array[] = [];
+  for (const mine of source) {
+    if (mine.commitVer === 0) continue; // created by a write still in flight: nothing committed to copy
+    const other = theirs.get(hex(mine.chunkId));
+    const same =
+      other !== undefined &&
+      other.state === 'COMMIT' &&
+      other.commitVer === mine.commitVer &&
+      other.length === mine.length &&
+      other.crc32c === mine.crc32c;
+    if (!same) full.push(mine.chunkId);
+  }
+  const remove = target.filter((m) => !ours.has(hex(m.chunkId))).map((m) => m.chunkId);
+  return { remove, full };
+}

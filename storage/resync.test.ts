@@ -1,0 +1,104 @@
+import { crc32c } from '@node-rs/crc32';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { hasCode } from '../infra/errors.ts';
+import type { TargetId } from '../infra/mgmtd/index.ts';
+import type { ServiceStub } from '../infra/rpc/index.ts';
+import type { StorageServiceDef, WireChunkMeta } from './protocol.ts';
+import { planResync } from './resync-plan.ts';
+import { cid, payload, rawStub, startFabric } from './test-kit.ts';
+import type { Fabric } from './test-kit.ts';
+
+const WHOLE = { offset: 0, length: 64 * 1024 };
+
+async function dumpAll(stub: ServiceStub<StorageServiceDef>, targetId: TargetId, chainVer: number): Promise<WireChunkMeta[]> {
+  const out: WireChunkMeta[] = [];
+  let begin: Uint8Array | null = null;
+  do {
+    const page = await stub.dumpChunkMeta({ targetId, chainVer, begin, limit: 2 });
+    out.push(...page.metas);
+    begin = page.next;
+  } while (begin !== null);
+  return out;
+}
+
+function committedView(fabric: Fabric, targetId: TargetId): unknown[] {
+  return fabric
+    .engine(targetId)
+    .listChunks({ begin: null, end: null, limit: null })
+    .map((m) => ({ chunkId: Buffer.from(m.chunkId).toString('hex'), commitVer: m.commitVer, length: m.length, crc32c: m.crc32c, state: m.state }));
+}
+
+test('a target that missed writes is brought level by dumpChunkMeta, applyRemove, applyFull and syncDone', async (t) => {
+  const fabric = await startFabric(t);
+  const chainId = 100001;
+  const [a, b, c] = fabric.chain(chainId).targets.map((x) => x.targetId) as [TargetId, TargetId, TargetId];
+  const write = (chunk: number, seed: number, offset = 0, length = 3000): Promise<unknown> =>
+    fabric.client.write({ chainId, chunkId: cid(20, chunk), offset, data: payload(seed, length) });
+
+  // 1. All three replicas hold chunks 0-2.
+  for (const chunk of [0, 1, 2]) await write(chunk, chunk);
+
+  // 2. C drops out; the chain carries on without it: an overwrite, a new chunk.
+  fabric.setChain(chainId, [
+    { targetId: a, publicState: 'SERVING' },
+    { targetId: b, publicState: 'SERVING' },
+    { targetId: c, publicState: 'OFFLINE' },
+  ]);
+  await write(1, 11, 1000, 500);
+  await write(3, 3);
+  // A chunk the chain removed while C was away (GC), which C still holds.
+  const orphan = payload(99, 700);
+  await fabric.engine(c).applyFull(cid(20, 9), { data: orphan, crc32c: crc32c(orphan), commitVer: 1, chainVer: 1 });
+  // And a stale copy of a chunk the chain will recreate, at a higher version than the chain's.
+  const stale = payload(98, 900);
+  await fabric.engine(c).applyFull(cid(20, 5), { data: stale, crc32c: crc32c(stale), commitVer: 50, chainVer: 1 });
+  assert.notDeepEqual(committedView(fabric, c), committedView(fabric, a));
+
+  // 3. C returns as SYNCING: it takes writes at once (as whole chunks: B's partial write cannot apply to C's stale base).
+  const syncing = fabric.setChain(chainId, [
+    { targetId: a, publicState: 'SERVING' },
+    { targetId: b, publicState: 'SERVING' },
+    { targetId: c, publicState: 'SYNCING' },
+  ]);
+  await write(0, 10, 2000, 100);
+  await write(4, 4);
+  assert.deepEqual(await write(5, 5), { commitVer: 1, chunkLength: 3000, chunkCrc32c: crc32c(payload(5, 3000)) }, 'C took the whole chunk despite its stale version 50');
+  const stubC = rawStub(t, fabric, c);
+  await assert.rejects(stubC.read({ chunkId: cid(20, 0), chainId, chainVer: syncing.chainVersion, ...WHOLE }), (e) => hasCode(e, 'STORAGE_ROUTING_ERROR'), 'a SYNCING target serves no reads');
+
+  // 4. B, C's predecessor, resyncs it.
+  const stubB = rawStub(t, fabric, b);
+  const plan = planResync(await dumpAll(stubB, b, syncing.chainVersion), await dumpAll(stubC, c, syncing.chainVersion));
+  assert.deepEqual(plan.remove.map((id) => Buffer.from(id)), [Buffer.from(cid(20, 9))]);
+  assert.deepEqual(plan.full.map((id) => Buffer.from(id)), [Buffer.from(cid(20, 1)), Buffer.from(cid(20, 3))]);
+  assert.equal((await stubC.applyRemove({ targetId: c, chainVer: syncing.chainVersion, chunkIds: plan.remove })).applied, 1);
+  const chunks = [];
+  const datas = [];
+  for (const chunkId of plan.full) {
+    const read = await fabric.engine(b).read(chunkId, WHOLE);
+    chunks.push({ chunkId, commitVer: read.commitVer, chainVer: read.chainVer, length: read.data.length, crc32c: read.crc32c });
+    datas.push(read.data);
+  }
+  assert.equal((await stubC.applyFull({ targetId: c, chainVer: syncing.chainVersion, chunks, data: Buffer.concat(datas) })).applied, 2);
+  assert.deepEqual(await stubC.syncDone({ targetId: c, chainVer: syncing.chainVersion }), { localState: 'UPTODATE' });
+
+  // 5. C now matches its peers chunk for chunk, and serves reads once mgmtd makes it SERVING.
+  assert.deepEqual(committedView(fabric, c), committedView(fabric, a));
+  assert.deepEqual(committedView(fabric, b), committedView(fabric, a));
+  const serving = fabric.setChain(chainId, [a, b, c].map((targetId) => ({ targetId, publicState: 'SERVING' as const })));
+  for (const chunk of [0, 1, 2, 3, 4, 5]) {
+    const expected = (await fabric.engine(a).read(cid(20, chunk), WHOLE)).data;
+    const rsp = await stubC.read({ chunkId: cid(20, chunk), chainId, chainVer: serving.chainVersion, ...WHOLE });
+    assert.deepEqual(Buffer.from(rsp.data!), expected, `chunk ${chunk}`);
+  }
+});
+
+test('resync applies are refused unless the target is SYNCING at the caller’s chain version', async (t) => {
+  const fabric = await startFabric(t);
+  const chain = fabric.chain(100001);
+  const c = chain.targets[2]!.targetId;
+  const stub = rawStub(t, fabric, c);
+  await assert.rejects(stub.applyRemove({ targetId: c, chainVer: chain.chainVersion, chunkIds: [cid(1, 1)] }), (e) => hasCode(e, 'STORAGE_ROUTING_ERROR'));
+  await assert.rejects(stub.syncDone({ targetId: c, chainVer: chain.chainVersion + 1 }), (e) => hasCode(e, 'STORAGE_CHAIN_VERSION_MISMATCH'));
+});

@@ -1,0 +1,108 @@
+import type { ClusterSecret, RpcServerOptions } from '../infra/rpc/index.ts';
+import { createStub, RpcClient, RpcServer } from '../infra/rpc/index.ts';
+import type { RpcAddress, RpcFaults } from '../infra/rpc/index.ts';
+import type { ChainView } from './chain-view.ts';
+import type { ChunkEngineOptions } from './chunk-engine/index.ts';
+import { ChunkLock } from './chunk-lock.ts';
+import { targetAddress } from './node-address.ts';
+import type { StorageDeps } from './ops/deps.ts';
+import { handleQueryLastChunk } from './ops/query-last-chunk.ts';
+import { handleRead } from './ops/read.ts';
+import { handleApplyFull, handleApplyRemove, handleDumpChunkMeta, handleSyncDone } from './ops/resync.ts';
+import { handleUpdate } from './ops/update.ts';
+import { handleWrite } from './ops/write.ts';
+import { StorageService } from './protocol.ts';
+import type { UpdateReq, UpdateRsp } from './protocol.ts';
+import type { RoutingSource } from './routing-source.ts';
+import { TargetRegistry } from './target-registry.ts';
+import type { TargetSpec } from './target-registry.ts';
+import { UpdateDedup } from './update-dedup.ts';
+
+/** Test hooks of the storage server (STYLE rule 11); null in production. */
+export interface StorageFaults {
+  /** Sees every update before it is forwarded, and may return an altered copy (to corrupt a payload). */
+  alterForward(req: UpdateReq): UpdateReq;
+}
+
+export const STORAGE_SERVER_DEFAULTS = {
+  /** How long a replica waits for its successor's ack; the rest of the chain must fit in the client's deadline. */
+  forwardTimeoutMs: 20_000,
+} as const;
+
+export interface StorageServerOptions {
+  readonly secret: ClusterSecret;
+  readonly routing: RoutingSource;
+  readonly targets: readonly TargetSpec[];
+  readonly engine?: Partial<ChunkEngineOptions>;
+  /** Listener options; port 0 by default. */
+  readonly rpc?: Partial<Omit<RpcServerOptions, 'secret'>>;
+  /** Faults of the client that forwards updates to successors. */
+  readonly forwardFaults?: RpcFaults | null;
+  readonly faults?: StorageFaults | null;
+  readonly forwardTimeoutMs?: number;
+}
+
+/**
+ * One storage process: its targets' chunk engines behind the storage service.
+ *
+ *   const server = await StorageServer.create({ secret, routing, targets: [{ targetId: 1001, dir }] });
+ *   t.after(() => server.close());
+ */
+export class StorageServer {
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    private readonly rpc: RpcServer,
+    private readonly peers: RpcClient,
+    readonly targets: TargetRegistry,
+  ) {}
+
+  static async create(options: StorageServerOptions): Promise<StorageServer> {
+    const targets = await TargetRegistry.open(options.targets, options.engine ?? {});
+    const peers = RpcClient.create({
+      secret: options.secret,
+      faults: options.forwardFaults ?? null,
+      timeoutMs: options.forwardTimeoutMs ?? STORAGE_SERVER_DEFAULTS.forwardTimeoutMs,
+    });
+    let rpc: RpcServer;
+    try {
+      rpc = await RpcServer.create({ ...options.rpc, secret: options.secret });
+    } catch (err) {
+      await peers.close();
+      await targets.close();
+      throw err;
+    }
+    const faults = options.faults ?? null;
+    const forward = (view: ChainView, req: UpdateReq): Promise<UpdateRsp> => {
+      const successor = view.successor!;
+      const address: RpcAddress = targetAddress(view.routing, successor.targetId);
+      return createStub(peers, StorageService, address).update(faults === null ? req : faults.alterForward(req));
+    };
+    const deps: StorageDeps = { routing: options.routing, targets, locks: new ChunkLock(), dedup: new UpdateDedup(), forward };
+    rpc.register(StorageService, {
+      write: (req) => handleWrite(deps, req),
+      read: (req) => handleRead(deps, req),
+      update: (req) => handleUpdate(deps, req),
+      queryLastChunk: (req) => handleQueryLastChunk(deps, req),
+      dumpChunkMeta: (req) => handleDumpChunkMeta(deps, req),
+      applyFull: (req) => handleApplyFull(deps, req),
+      applyRemove: (req) => handleApplyRemove(deps, req),
+      syncDone: (req) => handleSyncDone(deps, req),
+    });
+    return new StorageServer(rpc, peers, targets);
+  }
+
+  get address(): RpcAddress {
+    return this.rpc.address;
+  }
+
+  /** Stops the listener (running calls finish), then the forwarding client, then the chunk engines. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.rpc.close();
+      await this.peers.close();
+      await this.targets.close();
+    })();
+    return this.closing;
+  }
+}
