@@ -1,7 +1,7 @@
 /**
- * The cluster manager's pure core: the routing model, the chain state machine, chain-table generation and file
- * placement. No I/O here; the mgmtd server, its KV store and its client build on these. Other folders import from
- * this file only.
+ * The cluster manager: its pure core (the routing model, the chain state machine, chain-table generation and file
+ * placement, no I/O), its wire protocol, the service (`Mgmtd`: lease, KV-persisted routing, heartbeats; the process
+ * entry is server.ts) and the client every process uses (`MgmtdClient`). Other folders import from this file only.
  */
 export type {
   ChainId,
@@ -39,3 +39,29 @@ export type { FileLayout } from './placement/file-layout.ts';
 export { MAX_STRIPE, seededPermutation } from './placement/seeded-permutation.ts';
 export { CHUNK_ID_BYTES, chunkIdRange, decodeChunkId, encodeChunkId, MAX_CHUNK_INDEX, MAX_INODE_ID } from './placement/chunk-id.ts';
 export type { DecodedChunkId } from './placement/chunk-id.ts';
+
+export { MGMTD_SERVICE_ID, MgmtdService } from './protocol.ts';
+export type {
+  CreateChainTableReq,
+  CreateChainTableRsp,
+  GetPrimaryReq,
+  GetPrimaryRsp,
+  GetRoutingInfoReq,
+  GetRoutingInfoRsp,
+  HeartbeatReq,
+  HeartbeatRsp,
+  ListChainTablesRsp,
+  ListChainsRsp,
+  ListNodesRsp,
+  ListReq,
+  ListTargetsRsp,
+  LocalTargetReport,
+  MgmtdServiceDef,
+  RegisterNodeReq,
+  RegisterNodeRsp,
+} from './protocol.ts';
+export { MGMTD_CLIENT_DEFAULTS, MgmtdClient, parseAddress } from './client.ts';
+export type { MgmtdClientOptions } from './client.ts';
+export { Mgmtd, MGMTD_DEFAULTS } from './service/mgmtd.ts';
+export type { MgmtdOptions } from './service/mgmtd.ts';
+export type { LeaseStatus } from './service/lease-keeper.ts';
