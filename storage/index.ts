@@ -25,6 +25,7 @@ export type {
   WriteReq,
   WriteRsp,
 } from './protocol.ts';
+export { MgmtdRoutingSource } from './mgmtd-routing-source.ts';
 export { planResync } from './resync-plan.ts';
 export type { ResyncPlan } from './resync-plan.ts';
 export { StaticRoutingSource } from './routing-source.ts';

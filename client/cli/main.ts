@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { FirepondError } from '../../infra/errors.ts';
+import { registerAdminCommands } from './admin-commands.ts';
 import { registerJobCommands } from './job-commands.ts';
 import { registerServerCommands } from './server-commands.ts';
 import { registerWorkerCommand } from './worker-command.ts';
@@ -8,6 +9,7 @@ const program = new Command('firepond').description('Firepond: smallpond and 3FS
 registerServerCommands(program);
 registerWorkerCommand(program);
 registerJobCommands(program);
+registerAdminCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { down, status, up } from '../../infra/cluster/index.ts';
 import { resolveDataDir, startDevServer } from '../../infra/temporal/index.ts';
+import { formatTable } from './table.ts';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.ts';
 
 export function registerServerCommands(program: Command): void {
@@ -24,17 +25,18 @@ export function registerServerCommands(program: Command): void {
     });
 
   program.command('up')
-    .description('start the local stack of the data directory (a no-op when it already runs)')
+    .description('start the local stack of the data directory: Temporal, mgmtd ×2, storage ×3 (a no-op when it already runs)')
     .option('--data-dir <dir>', 'Firepond data directory (default $FIREPOND_HOME or ./.firepond)')
-    .action(async (opts: { dataDir?: string }) => {
-      const stack = await up({ dataDir: resolveDataDir(opts.dataDir ?? null), searchAttributes: SEARCH_ATTRIBUTES });
+    .option('--no-temporal', 'leave out the Temporal dev server')
+    .action(async (opts: { dataDir?: string; temporal: boolean }) => {
+      const stack = await up({ dataDir: resolveDataDir(opts.dataDir ?? null), temporal: opts.temporal, searchAttributes: SEARCH_ATTRIBUTES });
       console.log(stack.started.length === 0 ? `already up (${stack.dataDir})` : `started: ${stack.started.join(', ')} (${stack.dataDir})`);
       if (stack.temporal?.uiUrl) console.log(`Temporal ${stack.temporal.address} · Web UI ${stack.temporal.uiUrl}`);
     });
 
   program.command('down')
     .description('stop everything started from the data directory')
-    .option('--data-dir <dir>', 'Firepond data directory')
+    .option('--data-dir <dir>', 'Firepond data directory (default $FIREPOND_HOME or ./.firepond)')
     .action(async (opts: { dataDir?: string }) => {
       const dataDir = resolveDataDir(opts.dataDir ?? null);
       const stopped = await down(dataDir);
@@ -43,11 +45,19 @@ export function registerServerCommands(program: Command): void {
 
   program.command('status')
     .description('what runs for the data directory')
-    .option('--data-dir <dir>', 'Firepond data directory')
+    .option('--data-dir <dir>', 'Firepond data directory (default $FIREPOND_HOME or ./.firepond)')
     .action((opts: { dataDir?: string }) => {
       const dataDir = resolveDataDir(opts.dataDir ?? null);
-      const info = status(dataDir).temporal;
-      if (info === null) console.log(`temporal  stopped   (data dir ${dataDir})`);
-      else console.log(`temporal  running   ${info.address}  pid ${info.pid}  ui ${info.uiUrl ?? 'none'}  log ${info.logPath}`);
+      const stack = status(dataDir);
+      const info = stack.temporal;
+      const rows: string[][] = [
+        info === null
+          ? ['temporal', 'stopped', '-', '-', '-']
+          : ['temporal', 'running', info.address, String(info.pid), info.logPath],
+        ...stack.services.map((s) => [s.name, s.state, s.record?.address ?? '-', s.record === null ? '-' : String(s.record.pid), s.record?.logPath ?? '-']),
+      ];
+      console.log(`data dir ${dataDir}`);
+      console.log(formatTable(['SERVICE', 'STATE', 'ADDRESS', 'PID', 'LOG'], rows));
+      if (info?.uiUrl) console.log(`Temporal Web UI: ${info.uiUrl}`);
     });
 }

@@ -3,10 +3,12 @@
  *
  *   node --import tsx infra/mgmtd/server.ts --data-dir D [--host 127.0.0.1] [--port 0] [--kv lmdb:PATH | memory]
  *        [--peers host:port,...] [--name mgmtd] [--lease-ms 10000] [--failure-interval-ms 30000]
+ *        [--secret-dir DIR]
  *
- * Writes `<name>.pid` and appends to `<name>.log` in the data dir, authenticates clients with the data dir's
- * cluster secret, and prints one JSON line `{"ready":true,"address":"host:port","pid":N}` on stdout once it listens
- * (how launchers learn a port-0 address). Two processes given the same LMDB path elect a primary through the lease.
+ * Writes `<name>.pid` and appends to `<name>.log` in the data dir, authenticates clients with the cluster secret of
+ * `--secret-dir` (the data dir by default; `firepond up` gives each service its own dir under one cluster dir),
+ * and prints one JSON line `{"ready":true,"address":"host:port","pid":N}` on stdout once it listens (how launchers
+ * learn a port-0 address). Two processes given the same LMDB path elect a primary through the lease.
  * SIGTERM/SIGINT shut down cleanly (releasing the lease); the pid file is removed then.
  */
 import { createWriteStream } from 'node:fs';
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
       name: { type: 'string', default: 'mgmtd' },
       'lease-ms': { type: 'string' },
       'failure-interval-ms': { type: 'string' },
+      'secret-dir': { type: 'string' },
     },
     strict: true,
   });
@@ -62,7 +65,7 @@ async function main(): Promise<void> {
   const logStream = createWriteStream(join(dataDir, `${name}.log`), { flags: 'a' });
   const log = (message: string): void => void logStream.write(`${new Date().toISOString()} ${message}\n`);
 
-  const secret = await loadOrCreateClusterSecret(dataDir);
+  const secret = await loadOrCreateClusterSecret(values['secret-dir'] ?? dataDir);
   const kv = await openKvEngine(parseKv(values.kv, dataDir));
   const server = await RpcServer.create({
     secret,
