@@ -35,7 +35,7 @@ export async function handleApplyFull(deps: StorageDeps, req: ApplyFullReq): Pro
   for (const chunk of req.chunks) {
     const bytes = checkPayload(data.subarray(offset, offset + chunk.length), chunk.crc32c, 'applyFull');
     offset += chunk.length;
-    await deps.locks.with(chunkLockKey(targetId, chunk.chunkId), () =>
+    await deps.locks.withLock(chunkLockKey(targetId, chunk.chunkId), () =>
       engine.applyFull(chunk.chunkId, { data: bytes, crc32c: chunk.crc32c, commitVer: chunk.commitVer, chainVer: chunk.chainVer }),
     );
   }
@@ -48,7 +48,7 @@ export async function handleApplyRemove(deps: StorageDeps, req: ApplyRemoveReq):
   const { engine, targetId } = view.target;
   let applied = 0;
   for (const chunkId of req.chunkIds) {
-    if (await deps.locks.with(chunkLockKey(targetId, chunkId), () => engine.applyRemove(chunkId))) applied += 1;
+    if (await deps.locks.withLock(chunkLockKey(targetId, chunkId), () => engine.applyRemove(chunkId))) applied += 1;
   }
   return { applied };
 }

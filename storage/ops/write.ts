@@ -30,7 +30,7 @@ export function handleWrite(deps: StorageDeps, req: WriteReq): Promise<WriteRsp>
     }
     requireState(view, ['SERVING'], 'a write');
     const { engine, targetId } = view.target;
-    return deps.locks.with(chunkLockKey(targetId, req.chunkId), async () => {
+    return deps.locks.withLock(chunkLockKey(targetId, req.chunkId), async () => {
       stillCurrent(deps.routing, view);
       const meta = engine.stat(req.chunkId);
       const pending = meta?.pending ?? null;
