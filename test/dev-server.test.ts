@@ -5,8 +5,11 @@ import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
 import { tempDir } from './helpers.ts';
 
 test('a data dir\'s dev server starts, is reused, keeps state in SQLite across restarts, and stops', { timeout: 120_000 }, async (t) => {
-  const dataDir = tempDir(t, 'fp-devserver-');
+  // Registered before tempDir's own hook: node runs `after` hooks in registration order, and the server must be
+  // stopped while its record in the data dir still exists.
+  let dataDir = '';
   t.after(() => stopDevServer(dataDir));
+  dataDir = tempDir(t, 'fp-devserver-');
   const first = await startDevServer({ dataDir, port: 0, uiPort: null });
   assert.equal(first.reused, false);
   assert.match(first.address, /^127\.0\.0\.1:\d+$/);
