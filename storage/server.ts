@@ -73,9 +73,16 @@ export class StorageServer {
       throw err;
     }
     const faults = options.faults ?? null;
-    const forward = (view: ChainView, req: UpdateReq): Promise<UpdateRsp> => {
+    const forward = async (view: ChainView, req: UpdateReq): Promise<UpdateRsp> => {
       const successor = view.successor!;
-      const address: RpcAddress = targetAddress(view.routing, successor.targetId);
+      let address: RpcAddress;
+      try {
+        address = targetAddress(view.routing, successor.targetId);
+      } catch {
+        // The successor's node registered its address after our last routing snapshot (a node that just started):
+        // addresses are not part of the chain version, so a fresher snapshot answers without failing the write.
+        address = targetAddress(await options.routing.refresh(), successor.targetId);
+      }
       return createStub(peers, StorageService, address).update(faults === null ? req : faults.alterForward(req));
     };
     const deps: StorageDeps = { routing: options.routing, targets, locks: new ChunkLock(), dedup: new UpdateDedup(), forward };
