@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { encodeChunkId, generateChainTable } from '../infra/mgmtd/index.ts';
+import { generateChainTable } from '../infra/mgmtd/index.ts';
 import type { ChainId, ChainInfo, ChainTargetInfo, PublicTargetState, RoutingInfo, TargetId } from '../infra/mgmtd/index.ts';
 import type { RpcClientOptions, RpcFaults } from '../infra/rpc/index.ts';
 import { createStub, formatAddress, RpcClient } from '../infra/rpc/index.ts';
@@ -126,20 +126,8 @@ function withChain(routing: RoutingInfo, next: ChainInfo): RoutingInfo {
   };
 }
 
-export function cid(inode: number, index: number): Uint8Array {
-  return encodeChunkId(BigInt(inode), index);
-}
-
-/** `length` bytes that depend on `seed` and position. */
-export function payload(seed: number, length: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = (seed * 2654435761 + 1) >>> 0;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
+// Chunk ids and deterministic payloads: the chunk engine's test helpers, shared rather than copied.
+export { cid, payload } from './chunk-engine/test-kit.ts';
 
 /** A raw storage stub at one target's node, for requests the client would never send. Closed with the test. */
 export function rawStub(t: TestContext, fabric: Fabric, targetId: TargetId): ServiceStub<StorageServiceDef> {

@@ -11,7 +11,8 @@ import type { SnapshotReader, TransactionBackend } from './backend.ts';
 import { copyBytes, isEmptyRange, keyAfter } from './key-order.ts';
 import { checkBound, checkValue, checkWritableKey } from './limits.ts';
 import { RangeSet } from './range-set.ts';
-import type { Bytes, KeyValue, RangeOptions, Transaction } from './types.ts';
+import { runTransaction } from './run-transaction.ts';
+import type { Bytes, KeyValue, RangeOptions, Transaction, TransactOptions } from './types.ts';
 import { checkStampOffset, versionstampOf } from './versionstamp.ts';
 import { WriteBuffer, resolveOwnWrite } from './write-buffer.ts';
 
@@ -238,4 +239,21 @@ function deferred<T>(): Deferred<T> {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/**
+ * `transact` for engines built on a TransactionBackend (memory, LMDB): each attempt is a fresh BufferedTransaction,
+ * retried by `runTransaction`. `checkOpen` throws when the engine was closed.
+ */
+export function transactBuffered<T>(
+  backend: TransactionBackend,
+  checkOpen: () => void,
+  fn: (tx: Transaction) => Promise<T>,
+  opts?: TransactOptions,
+): Promise<T> {
+  return runTransaction(() => {
+    checkOpen();
+    const tx = new BufferedTransaction(backend);
+    return { tx, commit: () => tx.commit(), abandon: (err) => tx.abandon(err) };
+  }, fn, opts);
 }

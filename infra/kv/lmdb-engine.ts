@@ -14,11 +14,10 @@
 import { ABORT } from 'lmdb';
 import { FirepondError, KvError } from '../errors.ts';
 import type { CommitRequest, SnapshotReader, TransactionBackend } from './backend.ts';
-import { BufferedTransaction } from './buffered-transaction.ts';
+import { transactBuffered } from './buffered-transaction.ts';
 import { commitInWriteTxn } from './lmdb-commit.ts';
 import { decodeU64, openLmdbLayout, VERSION_KEY } from './lmdb-layout.ts';
 import type { LmdbLayout } from './lmdb-layout.ts';
-import { runTransaction } from './run-transaction.ts';
 import type { KvEngine, TransactOptions, Transaction } from './types.ts';
 
 export interface LmdbKvOptions {
@@ -63,11 +62,7 @@ export class LmdbKvEngine implements KvEngine {
   }
 
   transact<T>(fn: (tx: Transaction) => Promise<T>, opts?: TransactOptions): Promise<T> {
-    return runTransaction(() => {
-      this.checkOpen();
-      const tx = new BufferedTransaction(this.backend);
-      return { tx, commit: () => tx.commit(), abandon: (err) => tx.abandon(err) };
-    }, fn, opts);
+    return transactBuffered(this.backend, () => this.checkOpen(), fn, opts);
   }
 
   async close(): Promise<void> {

@@ -4,11 +4,10 @@
  */
 import { KvError } from '../errors.ts';
 import type { SnapshotReader, TransactionBackend, CommitRequest } from './backend.ts';
-import { BufferedTransaction } from './buffered-transaction.ts';
+import { transactBuffered } from './buffered-transaction.ts';
 import { FaultInjector } from './memory-faults.ts';
 import type { MemoryKvFaultCounts, MemoryKvFaults } from './memory-faults.ts';
 import { MemoryStore } from './memory-store.ts';
-import { runTransaction } from './run-transaction.ts';
 import type { KvEngine, TransactOptions, Transaction } from './types.ts';
 
 export interface MemoryKvOptions {
@@ -60,11 +59,7 @@ export class MemoryKvEngine implements KvEngine {
   }
 
   transact<T>(fn: (tx: Transaction) => Promise<T>, opts?: TransactOptions): Promise<T> {
-    return runTransaction(() => {
-      this.checkOpen();
-      const tx = new BufferedTransaction(this.backend);
-      return { tx, commit: () => tx.commit(), abandon: (err) => tx.abandon(err) };
-    }, fn, opts);
+    return transactBuffered(this.backend, () => this.checkOpen(), fn, opts);
   }
 
   async close(): Promise<void> {
