@@ -78,6 +78,11 @@ function checkChainVersion(chain: ChainInfo, chainVer: number): void {
 
 function toView(routing: RoutingInfo, chain: ChainInfo, position: number, target: LocalTarget): ChainView {
   const entry = chain.targets[position]!;
+  if (target.rejoining) {
+    throw StorageError.ROUTING_ERROR(`target ${target.targetId} has just restarted and serves nothing until mgmtd takes it out of chain ${chain.chainId} (rejoin gate)`, {
+      context: { targetId: target.targetId, chainId: chain.chainId, state: entry.publicState },
+    });
+  }
   const successor = chain.targets.slice(position + 1).find((t) => t.publicState === 'SERVING' || t.publicState === 'SYNCING') ?? null;
   return { routing, chain, target, state: entry.publicState, isHead: position === 0 && entry.publicState === 'SERVING', successor };
 }

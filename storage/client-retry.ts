@@ -5,6 +5,7 @@ import type { ErrorCode } from '../infra/errors.ts';
 export const RETRY_WITH_REFRESH: readonly ErrorCode[] = [
   'STORAGE_CHAIN_VERSION_MISMATCH',
   'STORAGE_ROUTING_ERROR',
+  'STORAGE_FENCED',
   'RPC_CONNECTION_CLOSED',
   'RPC_TIMEOUT',
   'RPC_OVERLOADED',

@@ -26,8 +26,8 @@ export type {
   WriteRsp,
 } from './protocol.ts';
 export { MgmtdRoutingSource } from './mgmtd-routing-source.ts';
-export { planResync } from './resync-plan.ts';
-export type { ResyncPlan } from './resync-plan.ts';
+export { planResync } from './resync/plan.ts';
+export type { ResyncPlan } from './resync/plan.ts';
 export { StaticRoutingSource } from './routing-source.ts';
 export type { RoutingSource } from './routing-source.ts';
 export { STORAGE_SERVER_DEFAULTS, StorageServer } from './server.ts';

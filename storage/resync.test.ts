@@ -5,7 +5,7 @@ import { hasCode } from '../infra/errors.ts';
 import type { TargetId } from '../infra/mgmtd/index.ts';
 import type { ServiceStub } from '../infra/rpc/index.ts';
 import type { StorageServiceDef, WireChunkMeta } from './protocol.ts';
-import { planResync } from './resync-plan.ts';
+import { planResync } from './resync/plan.ts';
 import { cid, payload, rawStub, startFabric } from './test-kit.ts';
 import type { Fabric } from './test-kit.ts';
 
@@ -101,4 +101,35 @@ test('resync applies are refused unless the target is SYNCING at the caller’s 
   const stub = rawStub(t, fabric, c);
   await assert.rejects(stub.applyRemove({ targetId: c, chainVer: chain.chainVersion, chunkIds: [cid(1, 1)] }), (e) => hasCode(e, 'STORAGE_ROUTING_ERROR'));
   await assert.rejects(stub.syncDone({ targetId: c, chainVer: chain.chainVersion + 1 }), (e) => hasCode(e, 'STORAGE_CHAIN_VERSION_MISMATCH'));
+});
+
+test('the sync source syncs a SYNCING successor by itself once it sees the routing, and the successor says UPTODATE', async (t) => {
+  const fabric = await startFabric(t);
+  const chainId = 100001;
+  const [a, b, c] = fabric.chain(chainId).targets.map((x) => x.targetId) as [TargetId, TargetId, TargetId];
+  const write = (chunk: number, seed: number): Promise<unknown> => fabric.client.write({ chainId, chunkId: cid(30, chunk), offset: 0, data: payload(seed, 2000) });
+  for (const chunk of [0, 1]) await write(chunk, chunk);
+  fabric.setChain(chainId, [
+    { targetId: a, publicState: 'SERVING' },
+    { targetId: b, publicState: 'SERVING' },
+    { targetId: c, publicState: 'OFFLINE' },
+  ]);
+  for (const chunk of [1, 2, 3]) await write(chunk, 10 + chunk);
+  fabric.setChain(chainId, [
+    { targetId: a, publicState: 'SERVING' },
+    { targetId: b, publicState: 'SERVING' },
+    { targetId: c, publicState: 'SYNCING' },
+  ]);
+  const serverOf = (targetId: TargetId) => [...fabric.servers.values()].find((s) => s.targets.has(targetId))!;
+  const target = serverOf(c).targets.get(c);
+  target.localState = 'ONLINE';
+  const stateOf = (): string => target.localState;
+
+  // A is no sync source (its successor B serves); B is, and starts the sync when it takes in the routing.
+  assert.deepEqual(serverOf(a).applyRouting(fabric.routing.current()), []);
+  serverOf(b).applyRouting(fabric.routing.current());
+  const deadline = Date.now() + 10_000;
+  while (stateOf() !== 'UPTODATE' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(stateOf(), 'UPTODATE');
+  assert.deepEqual(committedView(fabric, c), committedView(fabric, b));
 });

@@ -15,6 +15,13 @@ import { StorageService } from './protocol.ts';
 import type { UpdateReq, UpdateRsp } from './protocol.ts';
 import type { RoutingSource } from './routing-source.ts';
 import { TargetRegistry } from './target-registry.ts';
+import type { LocalTarget } from './target-registry.ts';
+import { nextLocalStatus, publicStateOf } from './local-states.ts';
+import { ResyncWorker } from './resync/resync-worker.ts';
+import type { WriteFence } from './write-fence.ts';
+import type { RoutingInfo } from '../infra/mgmtd/index.ts';
+import type { ServiceStub } from '../infra/rpc/index.ts';
+import type { StorageServiceDef } from './protocol.ts';
 import type { TargetSpec } from './target-registry.ts';
 import { UpdateDedup } from './update-dedup.ts';
 
@@ -40,6 +47,11 @@ export interface StorageServerOptions {
   readonly forwardFaults?: RpcFaults | null;
   readonly faults?: StorageFaults | null;
   readonly forwardTimeoutMs?: number;
+  /** Start targets behind the rejoin gate (a storage process does; see `nextLocalStatus`). False by default. */
+  readonly rejoin?: boolean;
+  /** Refuses writes once mgmtd has not answered for half its failure interval; null (no fencing) by default. */
+  readonly fence?: WriteFence | null;
+  readonly log?: (message: string) => void;
 }
 
 /**
@@ -55,10 +67,11 @@ export class StorageServer {
     private readonly rpc: RpcServer,
     private readonly peers: RpcClient,
     readonly targets: TargetRegistry,
+    private readonly resync: ResyncWorker,
   ) {}
 
   static async create(options: StorageServerOptions): Promise<StorageServer> {
-    const targets = await TargetRegistry.open(options.targets, options.engine ?? {});
+    const targets = await TargetRegistry.open(options.targets, options.engine ?? {}, { rejoin: options.rejoin ?? false });
     const peers = RpcClient.create({
       secret: options.secret,
       faults: options.forwardFaults ?? null,
@@ -73,7 +86,7 @@ export class StorageServer {
       throw err;
     }
     const faults = options.faults ?? null;
-    const forward = async (view: ChainView, req: UpdateReq): Promise<UpdateRsp> => {
+    const successorStub = async (view: ChainView): Promise<ServiceStub<StorageServiceDef>> => {
       const successor = view.successor!;
       let address: RpcAddress;
       try {
@@ -83,9 +96,20 @@ export class StorageServer {
         // addresses are not part of the chain version, so a fresher snapshot answers without failing the write.
         address = targetAddress(await options.routing.refresh(), successor.targetId);
       }
-      return createStub(peers, StorageService, address).update(faults === null ? req : faults.alterForward(req));
+      return createStub(peers, StorageService, address);
     };
-    const deps: StorageDeps = { routing: options.routing, targets, locks: new ChunkLock(), dedup: new UpdateDedup(), forward };
+    const forward = async (view: ChainView, req: UpdateReq): Promise<UpdateRsp> =>
+      (await successorStub(view)).update(faults === null ? req : faults.alterForward(req));
+    const fence = options.fence ?? null;
+    const deps: StorageDeps = { routing: options.routing, targets, locks: new ChunkLock(), dedup: new UpdateDedup(), forward, fence };
+    const resync = new ResyncWorker({
+      routing: () => options.routing.current(),
+      targets,
+      locks: deps.locks,
+      successor: successorStub,
+      fence,
+      log: options.log ?? (() => undefined),
+    });
     rpc.register(StorageService, {
       write: (req) => handleWrite(deps, req),
       read: (req) => handleRead(deps, req),
@@ -96,7 +120,27 @@ export class StorageServer {
       applyRemove: (req) => handleApplyRemove(deps, req),
       syncDone: (req) => handleSyncDone(deps, req),
     });
-    return new StorageServer(rpc, peers, targets);
+    return new StorageServer(rpc, peers, targets, resync);
+  }
+
+  /**
+   * Takes in a routing snapshot: steps each target's local state (rejoin gate, UPTODATE/ONLINE, see
+   * `nextLocalStatus`) and starts the syncs this node is the source of. Returns the targets whose local state
+   * changed, so the caller can heartbeat at once rather than on its next tick.
+   */
+  applyRouting(routing: RoutingInfo): LocalTarget[] {
+    const changed: LocalTarget[] = [];
+    if (routing.version > 0) {
+      for (const target of this.targets.all()) {
+        const next = nextLocalStatus(target, publicStateOf(routing, target.targetId));
+        if (next.localState === target.localState && next.rejoining === target.rejoining) continue;
+        target.localState = next.localState;
+        target.rejoining = next.rejoining;
+        changed.push(target);
+      }
+    }
+    this.resync.poke();
+    return changed;
   }
 
   get address(): RpcAddress {
@@ -106,6 +150,7 @@ export class StorageServer {
   /** Stops the listener (running calls finish), then the forwarding client, then the chunk engines. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await this.resync.close();
       await this.rpc.close();
       await this.peers.close();
       await this.targets.close();

@@ -2,6 +2,7 @@ import { GeneralError, StorageError } from '../infra/errors.ts';
 import type { LocalTargetState, TargetId } from '../infra/mgmtd/index.ts';
 import { ChunkEngine } from './chunk-engine/index.ts';
 import type { ChunkEngineOptions } from './chunk-engine/index.ts';
+import { REJOINING } from './local-states.ts';
 
 export interface TargetSpec {
   readonly targetId: TargetId;
@@ -12,8 +13,18 @@ export interface TargetSpec {
 export interface LocalTarget {
   readonly targetId: TargetId;
   readonly engine: ChunkEngine;
-  /** What the next heartbeat reports: ONLINE until a sync finishes (or the target was serving), then UPTODATE. */
+  /** What the next heartbeat reports (see `nextLocalStatus`). */
   localState: LocalTargetState;
+  /** Behind the rejoin gate: reported OFFLINE and serving nothing until mgmtd shows it OFFLINE or LASTSRV. */
+  rejoining: boolean;
+}
+
+export interface TargetRegistryOptions {
+  /**
+   * Start every target behind the rejoin gate (a storage process does: it cannot know what it missed while down).
+   * False starts them UPTODATE, for in-process fabrics whose routing a test sets by hand.
+   */
+  readonly rejoin?: boolean;
 }
 
 /** The targets one storage process serves, each with its chunk engine. */
@@ -22,13 +33,14 @@ export class TargetRegistry {
 
   private constructor(private readonly targets: ReadonlyMap<TargetId, LocalTarget>) {}
 
-  static async open(specs: readonly TargetSpec[], engineOptions: Partial<ChunkEngineOptions> = {}): Promise<TargetRegistry> {
+  static async open(specs: readonly TargetSpec[], engineOptions: Partial<ChunkEngineOptions> = {}, options: TargetRegistryOptions = {}): Promise<TargetRegistry> {
+    const initial = options.rejoin === true ? REJOINING : { localState: 'UPTODATE' as const, rejoining: false };
     const targets = new Map<TargetId, LocalTarget>();
     try {
       for (const spec of specs) {
         if (targets.has(spec.targetId)) throw GeneralError.INVALID_ARGUMENT(`target ${spec.targetId} is listed twice`);
         const engine = await ChunkEngine.open(spec.dir, engineOptions);
-        targets.set(spec.targetId, { targetId: spec.targetId, engine, localState: 'UPTODATE' });
+        targets.set(spec.targetId, { targetId: spec.targetId, engine, ...initial });
       }
     } catch (err) {
       await Promise.allSettled([...targets.values()].map((t) => t.engine.close()));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hasCode } from '../infra/errors.ts';
 import type { WireChunkMeta } from './protocol.ts';
-import { planResync } from './resync-plan.ts';
+import { planResync } from './resync/plan.ts';
 import { cid } from './test-kit.ts';
 import { UpdateDedup } from './update-dedup.ts';
 

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { withMgmtd } from '../../infra/cluster/index.ts';
 import type { MgmtdClient } from '../../infra/mgmtd/index.ts';
-import { resolveDataDir } from '../../infra/temporal/index.ts';
+import { DATA_DIR_HELP, MGMTD_HELP, SECRET_DIR_HELP, withAdminMgmtd } from './admin-mgmtd.ts';
+import type { AdminTargetOptions } from './admin-mgmtd.ts';
+import { registerInitClusterCommand } from './init-cluster-command.ts';
 import { formatTable } from './table.ts';
 
 const show = (value: string | number | null): string => (value === null ? '-' : String(value));
@@ -66,13 +67,16 @@ const LISTINGS: readonly Listing[] = [
 ];
 
 export function registerAdminCommands(program: Command): void {
-  const admin = program.command('admin').description('inspect the cluster through mgmtd');
+  const admin = program.command('admin').description('inspect and set up the cluster through mgmtd');
+  registerInitClusterCommand(admin);
   for (const listing of LISTINGS) {
     admin.command(listing.name)
       .description(listing.description)
-      .option('--data-dir <dir>', 'Firepond data directory (default $FIREPOND_HOME or ./.firepond)')
-      .action(async (opts: { dataDir?: string }) => {
-        const { version, headers, rows } = await withMgmtd(resolveDataDir(opts.dataDir ?? null), (mgmtd) => listing.render(mgmtd));
+      .option('--data-dir <dir>', DATA_DIR_HELP)
+      .option('--mgmtd <addresses>', MGMTD_HELP)
+      .option('--secret-dir <dir>', SECRET_DIR_HELP)
+      .action(async (opts: AdminTargetOptions) => {
+        const { version, headers, rows } = await withAdminMgmtd(opts, (mgmtd) => listing.render(mgmtd));
         console.log(formatTable(headers, rows));
         console.log(`(routing version ${version})`);
       });

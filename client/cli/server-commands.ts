@@ -52,12 +52,20 @@ export function registerServerCommands(program: Command): void {
       const info = stack.temporal;
       const rows: string[][] = [
         info === null
-          ? ['temporal', 'stopped', '-', '-', '-']
-          : ['temporal', 'running', info.address, String(info.pid), info.logPath],
-        ...stack.services.map((s) => [s.name, s.state, s.record?.address ?? '-', s.record === null ? '-' : String(s.record.pid), s.record?.logPath ?? '-']),
+          ? ['temporal', 'stopped', '-', '-', '-', '-']
+          : ['temporal', 'running', info.address, String(info.pid), '-', info.logPath],
+        ...stack.services.map((s) => [
+          s.name,
+          s.state,
+          s.record?.address ?? '-',
+          s.record === null ? '-' : String(s.record.pid),
+          // `?? null`: records written before services exported metrics have no such field.
+          (s.record?.metricsAddress ?? null) === null ? '-' : `http://${s.record!.metricsAddress}/metrics`,
+          s.record?.logPath ?? '-',
+        ]),
       ];
       console.log(`data dir ${dataDir}`);
-      console.log(formatTable(['SERVICE', 'STATE', 'ADDRESS', 'PID', 'LOG'], rows));
+      console.log(formatTable(['SERVICE', 'STATE', 'ADDRESS', 'PID', 'METRICS', 'LOG'], rows));
       if (info?.uiUrl) console.log(`Temporal Web UI: ${info.uiUrl}`);
     });
 }

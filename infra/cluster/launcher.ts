@@ -1,7 +1,8 @@
 /**
  * Starts and stops the long-running service processes of a data directory. Each service owns
  * `<dataDir>/services/<name>/`: the process writes its own `<name>.pid` and `<name>.log` there; the launcher adds
- * `<name>.out` (stdout and stderr, where the JSON ready line appears) and `service.json` (pid and address), which is
+ * `<name>.out` (stdout and stderr, where the JSON ready line appears) and `service.json` (pid, address and metrics
+ * address), which is
  * how a later `up`, `down` or `status` finds it.
  *
  *   const record = await startService({ dataDir, name: 'mgmtd-1', script: MGMTD_SCRIPT, args: [...] });
@@ -40,6 +41,8 @@ export interface ServiceRecord {
   readonly pid: number;
   /** `host:port` from the ready line. */
   readonly address: string;
+  /** `host:port` of the service's Prometheus exporter (`/metrics`), from the ready line; null when it has none. */
+  readonly metricsAddress: string | null;
   readonly logPath: string;
   readonly startedAt: string;
   /** The arguments it was started with (after the script). */
@@ -116,6 +119,7 @@ export async function startService(spec: ServiceSpec): Promise<ServiceRecord> {
         name: spec.name,
         pid,
         address: ready.address,
+        metricsAddress: ready.metricsAddress,
         logPath: join(dir, `${spec.name}.log`),
         startedAt: new Date().toISOString(),
         args: spec.args,
@@ -166,7 +170,7 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-function readyLine(outPath: string): { address: string } | null {
+function readyLine(outPath: string): { address: string; metricsAddress: string | null } | null {
   let text: string;
   try {
     text = readFileSync(outPath, 'utf8');
@@ -176,8 +180,10 @@ function readyLine(outPath: string): { address: string } | null {
   for (const line of text.split('\n')) {
     if (!line.startsWith('{')) continue;
     try {
-      const parsed = JSON.parse(line) as { ready?: unknown; address?: unknown };
-      if (parsed.ready === true && typeof parsed.address === 'string') return { address: parsed.address };
+      const parsed = JSON.parse(line) as { ready?: unknown; address?: unknown; metricsAddress?: unknown };
+      if (parsed.ready === true && typeof parsed.address === 'string') {
+        return { address: parsed.address, metricsAddress: typeof parsed.metricsAddress === 'string' ? parsed.metricsAddress : null };
+      }
     } catch {
       // not the ready line
     }

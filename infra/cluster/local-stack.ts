@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GeneralError, hasCode } from '../errors.ts';
-import { MgmtdClient } from '../mgmtd/index.ts';
+import { findChain, findChainTable, initChainTable, MgmtdClient } from '../mgmtd/index.ts';
 import type { RoutingInfo } from '../mgmtd/index.ts';
 import { loadOrCreateClusterSecret, RpcClient } from '../rpc/index.ts';
 import type { DevServerInfo } from '../temporal/index.ts';
@@ -30,6 +30,10 @@ export interface UpOptions {
   readonly port?: number;
   readonly uiPort?: number | null;
   readonly searchAttributes?: readonly { readonly name: string; readonly type: SearchAttributeType }[];
+  /** mgmtd's `--failure-interval-ms` (its default when absent); tests pass a short one for fast failure detection. */
+  readonly failureIntervalMs?: number;
+  /** Storage nodes' `--heartbeat-ms` (their default when absent); keep it well under the failure interval. */
+  readonly heartbeatMs?: number;
 }
 
 export interface StackStatus {
@@ -65,13 +69,14 @@ export async function up(options: UpOptions): Promise<StackStatus & { readonly s
   const kvDir = join(dataDir, 'mgmtd-kv');
   const mgmtds = await Promise.all(LOCAL_CLUSTER.mgmtdNames.map((name) => ensureService(dataDir, name, started, 'infra/mgmtd/server.ts', [
     '--kv', `lmdb:${kvDir}`,
+    ...(options.failureIntervalMs === undefined ? [] : ['--failure-interval-ms', String(options.failureIntervalMs)]),
   ])));
 
   await withMgmtd(dataDir, async (mgmtd) => {
     // 2. The chain table, before any storage node heartbeats: the nodes are registered ahead (CONNECTING, no
     //    address), which holds the new chains still until every node has reported its targets. Created after the
     //    nodes heartbeat, the first report would demote the targets not heard from yet, and they would need a sync.
-    if ((await mgmtd.refreshRouting()).chainTables.length === 0) await createChainTable(mgmtd);
+    if (findChainTable(await mgmtd.refreshRouting(), LOCAL_CLUSTER.chainTableId, null) === null) await createChainTable(mgmtd);
 
     // 3. Storage nodes register their addresses and heartbeat as they start; then wait until every chain serves.
     const mgmtdArg = mgmtds.map((m) => m.address).join(',');
@@ -79,7 +84,10 @@ export async function up(options: UpOptions): Promise<StackStatus & { readonly s
       const name = storageName(nodeId);
       const dir = serviceDir(dataDir, name);
       const targets = Array.from({ length: LOCAL_CLUSTER.targetsPerNode }, (_, i) => join(dir, `target-${i + 1}`)).join(',');
-      return ensureService(dataDir, name, started, 'storage/main.ts', ['--node-id', String(nodeId), '--targets', targets, '--mgmtd', mgmtdArg]);
+      return ensureService(dataDir, name, started, 'storage/main.ts', [
+        '--node-id', String(nodeId), '--targets', targets, '--mgmtd', mgmtdArg,
+        ...(options.heartbeatMs === undefined ? [] : ['--heartbeat-ms', String(options.heartbeatMs)]),
+      ]);
     }));
     await waitForRouting(mgmtd, 'every chain to serve', clusterServes);
   });
@@ -87,14 +95,18 @@ export async function up(options: UpOptions): Promise<StackStatus & { readonly s
 }
 
 /**
- * Every storage node heartbeats from a known address, every chain has its full replica count, all SERVING, and
- * every target reports itself UPTODATE.
+ * Every storage node heartbeats from a known address, and every chain of the local table (`LOCAL_CLUSTER`) has its
+ * full replica count, all SERVING, each target reporting itself UPTODATE. Tables added later with `firepond admin
+ * init-cluster` may sit on disks no storage node offers; they do not count.
  */
 export function clusterServes(routing: RoutingInfo): boolean {
-  return routing.chains.length > 0 &&
-    routing.nodes.filter((n) => n.type === 'STORAGE').every((n) => n.status === 'CONNECTED' && n.address !== null) &&
-    routing.chains.every((c) => c.targets.length === LOCAL_CLUSTER.replicationFactor && c.targets.every((t) => t.publicState === 'SERVING')) &&
-    routing.targets.every((t) => t.localState === 'UPTODATE');
+  const table = findChainTable(routing, LOCAL_CLUSTER.chainTableId, null);
+  if (table === null || table.chains.length === 0) return false;
+  const localStates = new Map(routing.targets.map((t) => [t.targetId, t.localState]));
+  const chains = table.chains.map((id) => findChain(routing, id));
+  return routing.nodes.filter((n) => n.type === 'STORAGE').every((n) => n.status === 'CONNECTED' && n.address !== null) &&
+    chains.every((c) => c !== null && c.targets.length === LOCAL_CLUSTER.replicationFactor &&
+      c.targets.every((t) => t.publicState === 'SERVING' && localStates.get(t.targetId) === 'UPTODATE'));
 }
 
 /**
@@ -158,17 +170,16 @@ async function ensureService(dataDir: string, name: string, started: string[], s
   return record;
 }
 
+/** The local table, through the same code as `firepond admin init-cluster`: nodes registered ahead, disks from 0. */
 async function createChainTable(mgmtd: MgmtdClient): Promise<void> {
-  const known = new Set((await mgmtd.refreshRouting()).nodes.map((n) => n.nodeId));
-  for (const nodeId of LOCAL_CLUSTER.storageNodeIds) {
-    if (!known.has(nodeId)) await mgmtd.registerNode({ nodeId, type: 'STORAGE', address: null });
-  }
-  await mgmtd.createChainTable({ spec: {
+  await initChainTable(mgmtd, {
     chainTableId: LOCAL_CLUSTER.chainTableId,
     storageNodeIds: LOCAL_CLUSTER.storageNodeIds,
     targetsPerNode: LOCAL_CLUSTER.targetsPerNode,
     replicationFactor: LOCAL_CLUSTER.replicationFactor,
-  } }).catch((err: unknown) => {
+    firstDiskIndex: 0,
+    registerUnknownNodes: true,
+  }).catch((err: unknown) => {
     if (!hasCode(err, 'INVALID_ARGUMENT')) throw err; // another `up` created it first
   });
 }

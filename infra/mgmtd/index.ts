@@ -34,13 +34,15 @@ export { formatTargets, parseLocalStates, parseTargets } from './state-machine/c
 
 export { chainIdOf, generateChainTable, MAX_CHAINS_PER_TABLE, MAX_TARGETS_PER_NODE, targetIdOf } from './placement/generate-chain-table.ts';
 export type { ChainTableSpec, GeneratedChainTable } from './placement/generate-chain-table.ts';
+export { describePlacement } from './placement/describe-placement.ts';
+export type { ChainPlacement, NodePlacement } from './placement/describe-placement.ts';
 export { chainIdOfChunk, chunkIndexAt, fileChainIds } from './placement/file-layout.ts';
 export type { FileLayout } from './placement/file-layout.ts';
 export { MAX_STRIPE, seededPermutation } from './placement/seeded-permutation.ts';
 export { CHUNK_ID_BYTES, chunkIdRange, decodeChunkId, encodeChunkId, MAX_CHUNK_INDEX, MAX_INODE_ID } from './placement/chunk-id.ts';
 export type { DecodedChunkId } from './placement/chunk-id.ts';
 
-export { MGMTD_SERVICE_ID, MgmtdService } from './protocol.ts';
+export { MAX_ROUTING_WAIT_MS, MGMTD_SERVICE_ID, MgmtdService } from './protocol.ts';
 export type {
   CreateChainTableReq,
   CreateChainTableRsp,
@@ -61,7 +63,9 @@ export type {
   RegisterNodeRsp,
 } from './protocol.ts';
 export { MGMTD_CLIENT_DEFAULTS, MgmtdClient, parseAddress } from './client.ts';
-export type { MgmtdClientOptions } from './client.ts';
+export type { HeartbeatAck, MgmtdClientOptions } from './client.ts';
+export { initChainTable, planChainTable } from './init-chain-table.ts';
+export type { ChainTablePlan, InitChainTableOptions, InitChainTableResult } from './init-chain-table.ts';
 export { Mgmtd, MGMTD_DEFAULTS } from './service/mgmtd.ts';
 export type { MgmtdOptions } from './service/mgmtd.ts';
 export type { LeaseStatus } from './service/lease-keeper.ts';

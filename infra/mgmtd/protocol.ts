@@ -37,11 +37,30 @@ export interface HeartbeatRsp {
   readonly routingVersion: number;
   /** The current snapshot when it is newer than the node's `routingVersion`, else null. */
   readonly routing: RoutingInfo | null;
+  /**
+   * mgmtd's failure-detection interval: a node silent this long is marked FAILED. Carried in every reply (3FS carries
+   * config in heartbeat replies) so a storage node can stop serving writes after half of it without a successful
+   * heartbeat, before mgmtd gives its targets' roles away.
+   */
+  readonly failureIntervalMs: number;
 }
+
+/** The longest a getRoutingInfo long-poll is held; larger `waitMs` values are clamped to it. */
+export const MAX_ROUTING_WAIT_MS = 30_000;
 
 export interface GetRoutingInfoReq {
   /** Answer `routing: null` when the current version is not newer than this; null always answers the snapshot. */
   readonly ifNewerThan: number | null;
+  /**
+   * Long-poll: when nothing is newer than `ifNewerThan`, hold the call up to this long (at most
+   * MAX_ROUTING_WAIT_MS, and short of the caller's deadline) and answer as soon as the version moves past it; when
+   * the wait ends first, answer `routing: null`. Losing the lease or shutting down ends the wait at once with
+   * MGMTD_NOT_PRIMARY / MGMTD_LEASE_LOST. Absent, null or 0 answers at once.
+   *
+   * Optional, unlike our other wire fields, on purpose: callers written before long-polls (and their encoded
+   * requests, which lack the key) keep working unchanged.
+   */
+  readonly waitMs?: number | null;
 }
 export interface GetRoutingInfoRsp {
   readonly routingVersion: number;

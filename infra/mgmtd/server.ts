@@ -3,12 +3,13 @@
  *
  *   node --import tsx infra/mgmtd/server.ts --data-dir D [--host 127.0.0.1] [--port 0] [--kv lmdb:PATH | memory]
  *        [--peers host:port,...] [--name mgmtd] [--lease-ms 10000] [--failure-interval-ms 30000]
- *        [--secret-dir DIR]
+ *        [--secret-dir DIR] [--metrics-port 0|PORT|off]
  *
  * Writes `<name>.pid` and appends to `<name>.log` in the data dir, authenticates clients with the cluster secret of
  * `--secret-dir` (the data dir by default; `firepond up` gives each service its own dir under one cluster dir),
- * and prints one JSON line `{"ready":true,"address":"host:port","pid":N}` on stdout once it listens (how launchers
- * learn a port-0 address). Two processes given the same LMDB path elect a primary through the lease.
+ * and prints one JSON line `{"ready":true,"address":"host:port","pid":N,"metricsAddress":"host:port"|null}` on stdout
+ * once it listens (how launchers learn a port-0 address); Prometheus metrics are served on loopback at
+ * `http://<metricsAddress>/metrics`. Two processes given the same LMDB path elect a primary through the lease.
  * SIGTERM/SIGINT shut down cleanly (releasing the lease); the pid file is removed then.
  */
 import { createWriteStream } from 'node:fs';
@@ -19,6 +20,8 @@ import { GeneralError } from '../errors.ts';
 import { openKvEngine } from '../kv/index.ts';
 import type { KvConfig } from '../kv/index.ts';
 import { formatAddress, loadOrCreateClusterSecret, RpcServer } from '../rpc/index.ts';
+import { parseMetricsPort, ServiceMetrics } from '../metrics/index.ts';
+import { registerMgmtdMetrics } from './metrics.ts';
 import { MgmtdService } from './protocol.ts';
 import { Mgmtd, MGMTD_DEFAULTS } from './service/mgmtd.ts';
 
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
       'lease-ms': { type: 'string' },
       'failure-interval-ms': { type: 'string' },
       'secret-dir': { type: 'string' },
+      'metrics-port': { type: 'string', default: '0' },
     },
     strict: true,
   });
@@ -67,8 +71,10 @@ async function main(): Promise<void> {
 
   const secret = await loadOrCreateClusterSecret(values['secret-dir'] ?? dataDir);
   const kv = await openKvEngine(parseKv(values.kv, dataDir));
+  const metrics = await ServiceMetrics.create({ service: name, port: parseMetricsPort(values['metrics-port']) });
   const server = await RpcServer.create({
     secret,
+    metrics: metrics.rpc,
     host: values.host,
     port: port(values.port),
     logger: { warn: (message, fields) => log(`rpc: ${message}${fields === undefined ? '' : ` ${JSON.stringify(fields)}`}`) },
@@ -83,11 +89,12 @@ async function main(): Promise<void> {
     log,
   });
   server.register(MgmtdService, mgmtd.handlers());
+  registerMgmtdMetrics(metrics.registry, mgmtd);
   mgmtd.start();
   const pidFile = join(dataDir, `${name}.pid`);
   await writeFile(pidFile, `${process.pid}\n`);
-  log(`listening on ${address} (pid ${process.pid}, kv ${kv.name})`);
-  process.stdout.write(`${JSON.stringify({ ready: true, address, pid: process.pid })}\n`);
+  log(`listening on ${address} (pid ${process.pid}, kv ${kv.name}, metrics ${metrics.address === null ? 'off' : `http://${metrics.address}/metrics`})`);
+  process.stdout.write(`${JSON.stringify({ ready: true, address, pid: process.pid, metricsAddress: metrics.address })}\n`);
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -96,6 +103,7 @@ async function main(): Promise<void> {
     log(`${signal}: shutting down`);
     await mgmtd.close();
     await server.close();
+    await metrics.close();
     await kv.close();
     await rm(pidFile, { force: true });
     logStream.end(() => process.exit(0));

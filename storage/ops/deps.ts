@@ -4,6 +4,7 @@ import type { UpdateReq, UpdateRsp } from '../protocol.ts';
 import type { RoutingSource } from '../routing-source.ts';
 import type { TargetRegistry } from '../target-registry.ts';
 import type { UpdateDedup } from '../update-dedup.ts';
+import type { WriteFence } from '../write-fence.ts';
 
 /** What the operation handlers share inside one storage server. */
 export interface StorageDeps {
@@ -13,4 +14,6 @@ export interface StorageDeps {
   readonly dedup: UpdateDedup;
   /** Sends an update to `view.successor` and returns its reply (the ack). */
   readonly forward: (view: ChainView, req: UpdateReq) => Promise<UpdateRsp>;
+  /** Checked before every write, forwarded update and resync apply; null when the node is not fenced. */
+  readonly fence: WriteFence | null;
 }

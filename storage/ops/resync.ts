@@ -25,6 +25,7 @@ export async function handleDumpChunkMeta(deps: StorageDeps, req: DumpChunkMetaR
 }
 
 export async function handleApplyFull(deps: StorageDeps, req: ApplyFullReq): Promise<ApplyRsp> {
+  deps.fence?.check('a resync apply');
   const view = await viewTarget(deps.routing, deps.targets, req.targetId, req.chainVer);
   requireState(view, ['SYNCING'], 'a resync apply');
   const data = req.data ?? new Uint8Array(0);
@@ -43,6 +44,7 @@ export async function handleApplyFull(deps: StorageDeps, req: ApplyFullReq): Pro
 }
 
 export async function handleApplyRemove(deps: StorageDeps, req: ApplyRemoveReq): Promise<ApplyRsp> {
+  deps.fence?.check('a resync remove');
   const view = await viewTarget(deps.routing, deps.targets, req.targetId, req.chainVer);
   requireState(view, ['SYNCING'], 'a resync remove');
   const { engine, targetId } = view.target;

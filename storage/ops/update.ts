@@ -13,6 +13,7 @@ import { stageForwardCommit } from './replicate.ts';
  */
 export async function handleUpdate(deps: StorageDeps, req: UpdateReq): Promise<UpdateRsp> {
   const data = checkPayload(req.data, req.crc32c, 'update');
+  deps.fence?.check('a forwarded update');
   const view = await viewChain(deps.routing, deps.targets, req.chainId, req.chainVer);
   if (view.isHead) {
     throw StorageError.ROUTING_ERROR(`target ${view.target.targetId} heads chain ${req.chainId} and has no predecessor`, {

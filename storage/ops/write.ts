@@ -21,6 +21,7 @@ import type { ReplicaUpdate } from './replicate.ts';
  */
 export function handleWrite(deps: StorageDeps, req: WriteReq): Promise<WriteRsp> {
   const data = checkPayload(req.data, req.crc32c, 'write');
+  deps.fence?.check('a write');
   return deps.dedup.run(req.tag, async () => {
     const view = await viewChain(deps.routing, deps.targets, req.chainId, req.chainVer);
     if (!view.isHead) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hasCode } from '../../errors.ts';
 import type { NodeId } from '../routing/types.ts';
+import { describePlacement } from './describe-placement.ts';
 import { generateChainTable } from './generate-chain-table.ts';
 import type { ChainTableSpec, GeneratedChainTable } from './generate-chain-table.ts';
 
@@ -96,5 +97,26 @@ test('impossible or malformed specs are refused', () => {
   ];
   for (const change of bad) {
     assert.throws(() => generateChainTable({ ...ok, ...change }), (err) => hasCode(err, 'INVALID_ARGUMENT'), JSON.stringify(change));
+  }
+});
+
+test('describePlacement: chains as nodes head first, targets and heads per node', () => {
+  const g = generateChainTable({ chainTableId: 1, storageNodeIds: [10, 20, 30, 40], targetsPerNode: 2, replicationFactor: 2 });
+  const placement = describePlacement(g.chains, g.targets);
+  assert.deepEqual(placement.chains.map((c) => c.replicas.map((r) => r.nodeId)), [[10, 20], [30, 40], [40, 10], [20, 30]]);
+  assert.deepEqual(placement.nodes, [10, 20, 30, 40].map((nodeId) => ({ nodeId, targets: 2, heads: 1 })));
+});
+
+test('firstDiskIndex: a second table on the same nodes takes the next disks, with the same layout and new target ids', () => {
+  const spec: ChainTableSpec = { chainTableId: 1, storageNodeIds: [1, 2, 3], targetsPerNode: 2, replicationFactor: 3 };
+  const first = generateChainTable(spec);
+  const second = generateChainTable({ ...spec, chainTableId: 2, firstDiskIndex: 2 });
+  assert.deepEqual(first.targets.map((t) => t.targetId), [1001, 1002, 2001, 2002, 3001, 3002]);
+  assert.deepEqual(second.targets.map((t) => t.targetId), [1003, 1004, 2003, 2004, 3003, 3004]);
+  assert.deepEqual(second.targets.map((t) => t.diskIndex), [2, 3, 2, 3, 2, 3]);
+  assert.deepEqual(nodesOfChains(second), nodesOfChains(first));
+  assert.deepEqual(generateChainTable({ ...spec, firstDiskIndex: 0 }), first, 'absent means 0');
+  for (const firstDiskIndex of [-1, 0.5, 998]) {
+    assert.throws(() => generateChainTable({ ...spec, firstDiskIndex }), (err) => hasCode(err, 'INVALID_ARGUMENT'), String(firstDiskIndex));
   }
 });

@@ -9,6 +9,12 @@ export interface ChainTableSpec {
   readonly targetsPerNode: number;
   /** Replicas per chain; at most the number of storage nodes. */
   readonly replicationFactor: number;
+  /**
+   * The disk index of each node's first target here (absent: 0), so a second table on the same nodes takes new
+   * disks and target ids: table 1 on disks 0–1 has targets 7001–7002, table 2 from disk 2 has 7003 on. Optional,
+   * unlike our other wire fields, on purpose: specs written before it keep their meaning (and their encoding).
+   */
+  readonly firstDiskIndex?: number;
 }
 
 export interface GeneratedChainTable {
@@ -66,7 +72,7 @@ export function generateChainTable(spec: ChainTableSpec): GeneratedChainTable {
   const chainsPerBlock = n / g;
   const multipliers = n === 1 ? [1] : Array.from({ length: n - 1 }, (_, i) => i + 1).filter((a) => gcd(a, n) === 1);
 
-  const used = new Array<number>(n).fill(0);
+  const used = new Array<number>(n).fill(spec.firstDiskIndex ?? 0);
   const chains: ChainInfo[] = [];
   const targets: TargetInfo[] = [];
   for (let c = 0; c < chainCount; c++) {
@@ -105,7 +111,8 @@ function gcd(x: number, y: number): number {
 
 function checkSpec(spec: ChainTableSpec): number[] {
   const { chainTableId, storageNodeIds, targetsPerNode, replicationFactor } = spec;
-  const context = { chainTableId, storageNodeIds, targetsPerNode, replicationFactor };
+  const firstDiskIndex = spec.firstDiskIndex ?? 0;
+  const context = { chainTableId, storageNodeIds, targetsPerNode, replicationFactor, firstDiskIndex };
   const bad = (what: string): Error => GeneralError.INVALID_ARGUMENT(`cannot generate a chain table: ${what}`, { context });
   if (!Number.isSafeInteger(chainTableId) || chainTableId < 1) throw bad('chainTableId must be a positive integer');
   if (chainIdOf(chainTableId, MAX_CHAINS_PER_TABLE) > Number.MAX_SAFE_INTEGER) throw bad('chainTableId is too large');
@@ -116,6 +123,9 @@ function checkSpec(spec: ChainTableSpec): number[] {
   if (new Set(nodes).size !== nodes.length) throw bad('node ids must be distinct');
   if (!Number.isInteger(targetsPerNode) || targetsPerNode < 1 || targetsPerNode > MAX_TARGETS_PER_NODE) {
     throw bad(`targetsPerNode must be an integer in [1, ${MAX_TARGETS_PER_NODE}]`);
+  }
+  if (!Number.isInteger(firstDiskIndex) || firstDiskIndex < 0 || firstDiskIndex + targetsPerNode > MAX_TARGETS_PER_NODE) {
+    throw bad(`firstDiskIndex must be an integer ≥ 0 with firstDiskIndex + targetsPerNode ≤ ${MAX_TARGETS_PER_NODE}`);
   }
   if (!Number.isInteger(replicationFactor) || replicationFactor < 1) throw bad('replicationFactor must be a positive integer');
   if (replicationFactor > nodes.length) {

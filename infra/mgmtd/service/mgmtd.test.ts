@@ -38,7 +38,7 @@ test('heartbeats connect nodes and record local states; ifNewerThan answers null
   // A steady heartbeat changes no routing: same version, and the reply carries no snapshot for an up-to-date node.
   await elapse(clock, 1_000, mgmtd);
   const steady = await call(mgmtd, 'heartbeat', { nodeId: 1, targets: [{ targetId: 1001, localState: 'UPTODATE' }], routingVersion: routing.version });
-  assert.deepEqual(steady, { routingVersion: routing.version, routing: null });
+  assert.deepEqual(steady, { routingVersion: routing.version, routing: null, failureIntervalMs: FAILURE_INTERVAL_MS });
   assert.equal((await call(mgmtd, 'getRoutingInfo', { ifNewerThan: routing.version })).routing, null);
   const stale = await call(mgmtd, 'heartbeat', { nodeId: 2, targets: [], routingVersion: routing.version - 1 });
   assert.equal(stale.routing?.version, routing.version);

@@ -13,8 +13,9 @@
 import { randomBytes } from 'node:crypto';
 import { hasCode, MgmtdError } from '../../errors.ts';
 import type { KvEngine } from '../../kv/index.ts';
-import type { Handlers } from '../../rpc/index.ts';
-import type { MgmtdServiceDef } from '../protocol.ts';
+import type { CallContext, Handlers } from '../../rpc/index.ts';
+import { MAX_ROUTING_WAIT_MS } from '../protocol.ts';
+import type { GetRoutingInfoReq, GetRoutingInfoRsp, MgmtdServiceDef } from '../protocol.ts';
 import type { NodeId, RoutingInfo } from '../routing/types.ts';
 import { markSilentNodesFailed } from './background/heartbeat-checker.ts';
 import { assertLeaseHeld } from './lease.ts';
@@ -26,6 +27,7 @@ import { registerNode } from './ops/register-node.ts';
 import { runPeriodically } from './periodic.ts';
 import type { Periodic } from './periodic.ts';
 import { loadRouting, writeRoutingChanges } from './routing-store.ts';
+import { RoutingWaiters } from './routing-waiters.ts';
 
 export interface MgmtdOptions {
   readonly kv: KvEngine;
@@ -51,6 +53,9 @@ export const MGMTD_DEFAULTS = {
   log: (message: string) => console.log(`[mgmtd] ${message}`),
 } as const;
 
+/** A held getRoutingInfo answers this long before the caller's deadline, so the reply arrives in time. */
+const ROUTING_REPLY_MARGIN_MS = 500;
+
 export class Mgmtd {
   readonly address: string;
   readonly holder: string;
@@ -64,6 +69,8 @@ export class Mgmtd {
   private loops: Periodic[] = [];
   /** Mutations run one at a time: they all read the whole snapshot, so concurrent ones would only conflict. */
   private mutations: Promise<unknown> = Promise.resolve();
+  /** getRoutingInfo long-polls waiting for the version to move. */
+  private readonly routingWaiters = new RoutingWaiters();
   private closed = false;
 
   private constructor(private readonly kv: KvEngine, options: MgmtdOptions) {
@@ -85,6 +92,7 @@ export class Mgmtd {
       onLost: () => {
         this.routing = null;
         this.registeredAtMs.clear();
+        this.routingWaiters.wakeAll(); // they answer MGMTD_NOT_PRIMARY / LEASE_LOST now, not when their wait ends
       },
       log: this.opts.log,
     });
@@ -107,6 +115,7 @@ export class Mgmtd {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.routingWaiters.wakeAll();
     await Promise.all(this.loops.map((l) => l.stop()));
     await this.lease.release().catch((err: unknown) => this.opts.log(`lease release failed: ${(err as Error).message}`));
   }
@@ -150,13 +159,13 @@ export class Mgmtd {
           const next = applyHeartbeat(r, req, nowMs);
           return { routing: next, result: next };
         });
-        return { routingVersion: routing.version, routing: routing.version > req.routingVersion ? routing : null };
+        return {
+          routingVersion: routing.version,
+          routing: routing.version > req.routingVersion ? routing : null,
+          failureIntervalMs: this.opts.failureIntervalMs,
+        };
       },
-      getRoutingInfo: (req) => {
-        const routing = this.servingRouting();
-        const newer = req.ifNewerThan === null || routing.version > req.ifNewerThan;
-        return { routingVersion: routing.version, routing: newer ? routing : null };
-      },
+      getRoutingInfo: (req, ctx) => this.getRoutingInfo(req, ctx),
       createChainTable: (req) =>
         this.mutate((routing) => {
           const out = createChainTable(routing, req);
@@ -179,6 +188,34 @@ export class Mgmtd {
         return { routingVersion: r.version, chainTables: r.chainTables };
       },
     };
+  }
+
+  /**
+   * Answers at once when the snapshot is newer than `ifNewerThan`; otherwise holds the call (long-poll) until:
+   * 1. a commit moves the version past it: answer the snapshot;
+   * 2. the wait ends (`waitMs`, clamped to MAX_ROUTING_WAIT_MS and to the caller's deadline less a margin for the
+   *    reply to travel) or the call is abandoned: answer `routing: null`;
+   * 3. we lose the lease: MGMTD_NOT_PRIMARY / MGMTD_LEASE_LOST from `servingRouting`;
+   * 4. we shut down: MGMTD_LEASE_LOST, so the client moves on to the next mgmtd instead of asking us again.
+   * The wait runs on the wall clock, not `opts.clock` (which tests freeze).
+   */
+  private async getRoutingInfo(req: GetRoutingInfoReq, ctx: CallContext): Promise<GetRoutingInfoRsp> {
+    const untilMs = Date.now() + this.routingWaitMs(req, ctx);
+    for (;;) {
+      if (this.closed) throw MgmtdError.LEASE_LOST(this.address, 'shutting down');
+      const routing = this.servingRouting();
+      if (req.ifNewerThan === null || routing.version > req.ifNewerThan) return { routingVersion: routing.version, routing };
+      const leftMs = untilMs - Date.now();
+      if (leftMs <= 0 || ctx.signal.aborted) return { routingVersion: routing.version, routing: null };
+      await this.routingWaiters.wait(leftMs, ctx.signal);
+    }
+  }
+
+  private routingWaitMs(req: GetRoutingInfoReq, ctx: CallContext): number {
+    const asked = req.waitMs ?? 0;
+    if (!Number.isFinite(asked) || asked <= 0) return 0;
+    const beforeDeadline = ctx.deadline === null ? Infinity : ctx.deadline - Date.now() - ROUTING_REPLY_MARGIN_MS;
+    return Math.max(0, Math.min(asked, MAX_ROUTING_WAIT_MS, beforeDeadline));
   }
 
   /** MGMTD_NOT_PRIMARY (with the primary's address) on a standby, MGMTD_LEASE_LOST when our lease lapsed. */
@@ -217,7 +254,11 @@ export class Mgmtd {
       if (hasCode(err, 'MGMTD_LEASE_LOST')) this.lease.lose(err.message);
       throw err;
     }
-    if (this.routing !== null && out.routing.version >= this.routing.version) this.routing = out.routing;
+    const before = this.routing?.version ?? null;
+    if (before !== null && out.routing.version >= before) {
+      this.routing = out.routing;
+      if (out.routing.version > before) this.routingWaiters.wakeAll();
+    }
     return out.result;
   }
 
@@ -234,5 +275,6 @@ export class Mgmtd {
     this.routing = routing;
     this.primarySinceMs = this.opts.clock();
     this.registeredAtMs.clear();
+    this.routingWaiters.wakeAll();
   }
 }

@@ -44,11 +44,16 @@ const CONTEXT: CallContext = { service: 'mgmtd', method: 'test', peer: 'test', d
 
 type Methods = MgmtdServiceDef['methods'];
 
-/** Calls a handler directly, without the transport. */
-export async function call<K extends keyof Methods & string>(mgmtd: Mgmtd, name: K, request: RequestOf<Methods[K]>): Promise<ResponseOf<Methods[K]>> {
+/** Calls a handler directly, without the transport; `context` overrides the caller's deadline or abort signal. */
+export async function call<K extends keyof Methods & string>(
+  mgmtd: Mgmtd,
+  name: K,
+  request: RequestOf<Methods[K]>,
+  context: Partial<Pick<CallContext, 'deadline' | 'signal'>> = {},
+): Promise<ResponseOf<Methods[K]>> {
   const handlers: Handlers<MgmtdServiceDef> = mgmtd.handlers();
   const handler = handlers[name] as (req: RequestOf<Methods[K]>, ctx: CallContext) => ResponseOf<Methods[K]> | Promise<ResponseOf<Methods[K]>>;
-  return handler(request, CONTEXT);
+  return handler(request, { ...CONTEXT, ...context });
 }
 
 /** Registers storage nodes 1..n and creates table 1 over them: n targets per chain at replication n, one per node. */

@@ -1,4 +1,4 @@
-import type { WireChunkMeta } from './protocol.ts';
+import type { WireChunkMeta } from '../protocol.ts';
 
 export interface ResyncPlan {
   /** Chunks only the syncing target holds: removed first. */

@@ -1,0 +1,62 @@
+import { StorageError } from '../../infra/errors.ts';
+import type { FirepondError } from '../../infra/errors.ts';
+import type { ChainId } from '../../infra/mgmtd/index.ts';
+import { decodeChunkId } from '../../infra/mgmtd/index.ts';
+import type { BatchResult, ChunkRead, ChunkReadResult, ChunkWrite, QueryLastChunkRsp, WriteRsp } from '../../storage/index.ts';
+import type { ChunkStore } from './deps.ts';
+
+/**
+ * The in-memory twin of the storage client for the data path's unit tests: chunks per chain in a map, the same
+ * answers for missing chunks and short reads, and `failOn` to make writes or reads of chosen chunks fail.
+ */
+export class MemoryChunkStore implements ChunkStore {
+  readonly chunks = new Map<string, { chainId: ChainId; chunkId: Uint8Array; data: Buffer }>();
+  /** Chunk ids (hex) whose writes and reads fail with this error. */
+  readonly failOn = new Map<string, FirepondError>();
+
+  batchWrite(ios: readonly ChunkWrite[]): Promise<BatchResult<WriteRsp>[]> {
+    return Promise.resolve(ios.map((io) => this.run(io.chunkId, () => {
+      const key = Buffer.from(io.chunkId).toString('hex');
+      const old = this.chunks.get(key)?.data ?? Buffer.alloc(0);
+      const data = Buffer.alloc(Math.max(old.length, io.offset + io.data.length));
+      old.copy(data);
+      data.set(io.data, io.offset);
+      this.chunks.set(key, { chainId: io.chainId, chunkId: io.chunkId, data });
+      return { commitVer: 1, chunkLength: data.length, chunkCrc32c: 0 };
+    })));
+  }
+
+  batchRead(ios: readonly ChunkRead[]): Promise<BatchResult<ChunkReadResult>[]> {
+    return Promise.resolve(ios.map((io) => this.run(io.chunkId, () => {
+      const chunk = this.chunks.get(Buffer.from(io.chunkId).toString('hex'));
+      if (chunk === undefined) throw StorageError.CHUNK_NOT_FOUND('chunk not found');
+      const start = Math.min(io.offset, chunk.data.length);
+      const data = chunk.data.subarray(start, Math.min(chunk.data.length, io.offset + io.length));
+      return { data, commitVer: 1, chunkLength: chunk.data.length };
+    })));
+  }
+
+  queryLastChunk(chainId: ChainId, inodeId: bigint): Promise<QueryLastChunkRsp> {
+    let last: { chunkId: Uint8Array; data: Buffer; index: number } | null = null;
+    for (const chunk of this.chunks.values()) {
+      const id = decodeChunkId(chunk.chunkId);
+      if (chunk.chainId === chainId && id.inodeId === inodeId && (last === null || id.chunkIndex > last.index)) {
+        last = { chunkId: chunk.chunkId, data: chunk.data, index: id.chunkIndex };
+      }
+    }
+    const meta = last === null
+      ? null
+      : { chunkId: last.chunkId, commitVer: 1, updateVer: 1, chainVer: 1, length: last.data.length, crc32c: 0, state: 'COMMIT' as const };
+    return Promise.resolve({ meta });
+  }
+
+  private run<T>(chunkId: Uint8Array, body: () => T): BatchResult<T> {
+    const failure = this.failOn.get(Buffer.from(chunkId).toString('hex'));
+    if (failure !== undefined) return { ok: false, error: failure };
+    try {
+      return { ok: true, value: body() };
+    } catch (err) {
+      return { ok: false, error: err as FirepondError };
+    }
+  }
+}
