@@ -3,7 +3,10 @@
  * (`up({ temporal: false })`: mgmtd ×2, storage ×3 with two targets each), by several concurrent clients, at 1 MiB
  * and 64 KiB chunks. Measured in the same run, on the same disk:
  *
- *   - raw sequential disk write and read: fio, 1 MiB blocks, O_DIRECT, psync, on a file beside the cluster's data;
+ *   - raw sequential disk write, as a replica writes: fio, 1 MiB blocks, buffered, fdatasync after every block (a
+ *     replica acknowledges a chunk only after its fdatasync), psync, one job, on a file beside the cluster's data;
+ *   - raw sequential disk read: fio, 1 MiB blocks, O_DIRECT (the device, not the page cache), psync, one job;
+ *   - for reference only, a streaming write: fio, 1 MiB blocks, O_DIRECT, one fsync at the end;
  *   - loopback TCP: iperf3 against 127.0.0.1.
  *
  * Goals (issue "File system core" §7): write ≥ 50% of (raw disk write ÷ 3), since every byte lands on three replicas
@@ -210,38 +213,56 @@ export interface FioOptions {
 }
 
 export interface DiskBaselines {
+  /** What the write goal divides by: buffered 1 MiB writes, each followed by fdatasync (what a replica does). */
   readonly write: Baseline;
+  /** What the read goal may divide by: O_DIRECT 1 MiB reads, the device's own rate. */
   readonly read: Baseline;
+  /** Reference only: O_DIRECT 1 MiB writes with one fsync at the end, the device's streaming rate. */
+  readonly streamWrite: Baseline;
 }
 
+/** The fio jobs, by what they measure; every one is sequential, 1 MiB blocks, psync, one job, one file. */
+const FIO_JOBS = {
+  write: ['--rw=write', '--direct=0', '--fdatasync=1'],
+  read: ['--rw=read', '--direct=1'],
+  streamWrite: ['--rw=write', '--direct=1', '--end_fsync=1'],
+} as const;
+
 /**
- * Raw sequential disk write, then read, of one file in `dir`: `fio --rw=write|read --bs=1M --direct=1 --size=…
- * --ioengine=psync --end_fsync=1`, JSON output. The file is removed afterwards.
+ * Raw sequential disk write, then read, then a streaming write, of one file in `dir`, with fio (`FIO_JOBS`), JSON
+ * output. The file is removed afterwards.
+ *
+ * The write that the goal divides by is buffered with an fdatasync after every 1 MiB block, because that is what a
+ * replica does per chunk (a buffered pwrite, then fdatasync before it acknowledges): comparing against O_DIRECT with
+ * a single fsync at the end would measure a device that never waits for a flush. The read is O_DIRECT: the device's
+ * read rate, not the page cache's.
  */
 export async function measureDisk(options: FioOptions): Promise<DiskBaselines> {
   const missing = options.install === false ? await run('sh', ['-c', 'command -v fio']).then(() => null, () => 'fio is not installed')
     : await ensureTool('fio', 'fio', options.log);
-  if (missing !== null) return { write: { skipped: missing }, read: { skipped: missing } };
+  if (missing !== null) return { write: { skipped: missing }, read: { skipped: missing }, streamWrite: { skipped: missing } };
   const file = join(options.dir, 'fio-seq.bin');
   const size = Math.max(1, Math.ceil(options.sizeBytes / MiB));
-  const fio = async (rw: 'write' | 'read'): Promise<Baseline> => {
+  const fio = async (job: keyof typeof FIO_JOBS): Promise<Baseline> => {
+    const rw = job === 'read' ? 'read' : 'write';
     try {
       const { stdout } = await run('fio', [
-        `--name=seq${rw}`, `--filename=${file}`, `--rw=${rw}`, '--bs=1M', '--direct=1', `--size=${size}M`,
-        '--ioengine=psync', '--end_fsync=1', '--output-format=json',
+        `--name=${job}`, `--filename=${file}`, ...FIO_JOBS[job], '--bs=1M', `--size=${size}M`, '--ioengine=psync', '--output-format=json',
       ], { maxBuffer: 16 * MiB });
-      const job = (JSON.parse(stdout) as { jobs?: { [k in 'read' | 'write']?: { bw_bytes?: number } }[] }).jobs?.[0];
-      const bw = job?.[rw]?.bw_bytes;
-      if (typeof bw !== 'number' || !(bw > 0)) return { skipped: `fio --rw=${rw} reported no bandwidth` };
+      const parsed = (JSON.parse(stdout) as { jobs?: { [k in 'read' | 'write']?: { bw_bytes?: number } }[] }).jobs?.[0];
+      const bw = parsed?.[rw]?.bw_bytes;
+      if (typeof bw !== 'number' || !(bw > 0)) return { skipped: `fio ${FIO_JOBS[job].join(' ')} reported no bandwidth` };
       return { mbPerSec: bw / MB };
     } catch (err) {
-      return { skipped: `fio --rw=${rw} failed: ${firstLines(err)}` };
+      return { skipped: `fio ${FIO_JOBS[job].join(' ')} failed: ${firstLines(err)}` };
     }
   };
   try {
     const write = await fio('write');
     const read = isMeasured(write) ? await fio('read') : { skipped: 'no file: the fio write failed' };
-    return { write, read };
+    rmSync(file, { force: true });
+    const streamWrite = await fio('streamWrite');
+    return { write, read, streamWrite };
   } finally {
     rmSync(file, { force: true });
   }
@@ -356,9 +377,10 @@ export function formatReport(report: StorageBenchReport): string {
   ]));
   lines.push('');
   lines.push('baselines (same run, MB/s = 10^6 B/s):');
-  lines.push(`  raw disk write (fio, 1 MiB, O_DIRECT)  ${baseline(report.disk.write)}`);
-  lines.push(`  raw disk read  (fio, 1 MiB, O_DIRECT)  ${baseline(report.disk.read)}`);
-  lines.push(`  loopback TCP   (iperf3)                ${baseline(report.tcp)}`);
+  lines.push(`  raw disk write (fio, 1 MiB, buffered, fdatasync each)  ${baseline(report.disk.write)}`);
+  lines.push(`  raw disk read  (fio, 1 MiB, O_DIRECT)                  ${baseline(report.disk.read)}`);
+  lines.push(`  loopback TCP   (iperf3)                                ${baseline(report.tcp)}`);
+  lines.push(`  reference only: streaming write (fio, 1 MiB, O_DIRECT, one fsync at the end)  ${baseline(report.disk.streamWrite)}`);
   lines.push('');
   for (const g of goalRatios(report)) {
     lines.push(`${size(g.chunkBytes).padStart(7)}: write / (disk write ÷ 3) = ${fmt(g.write)} (goal ≥ 0.5 ${verdict(g.write)})` +

@@ -34,6 +34,11 @@ export interface StorageClientOptions {
   readonly batchConcurrency?: number;
 }
 
+export interface ChunkRef {
+  readonly chainId: ChainId;
+  readonly chunkId: Uint8Array;
+}
+
 export interface ChunkWrite {
   readonly chainId: ChainId;
   readonly chunkId: Uint8Array;
@@ -91,25 +96,39 @@ export class StorageClient {
     return chainIdOfChunk(fileChainIds(layout, table), chunkIndex);
   }
 
-  async write(io: ChunkWrite): Promise<WriteRsp> {
+  write(io: ChunkWrite): Promise<WriteRsp> {
     const checksum = crc32c(io.data);
+    return this.atHead(io.chainId, (stub, chain, tag) =>
+      stub.write({ chunkId: io.chunkId, chainId: chain.chainId, chainVer: chain.chainVersion, offset: io.offset, crc32c: checksum, tag, data: io.data }),
+    );
+  }
+
+  /** Removes a chunk from every replica; removing a chunk that does not exist succeeds. */
+  async remove(io: ChunkRef): Promise<void> {
+    await this.atHead(io.chainId, (stub, chain, tag) => stub.remove({ chunkId: io.chunkId, chainId: chain.chainId, chainVer: chain.chainVersion, tag }));
+  }
+
+  /** Cuts a chunk to `length` bytes, or pads it with zeros (creating it when missing), on every replica. */
+  truncate(io: ChunkRef & { readonly length: number }): Promise<WriteRsp> {
+    return this.atHead(io.chainId, (stub, chain, tag) =>
+      stub.truncate({ chunkId: io.chunkId, chainId: chain.chainId, chainVer: chain.chainVersion, length: io.length, tag }),
+    );
+  }
+
+  /**
+   * Runs an update at the chain's head with a dedup tag of its own: one channel per update in flight, its seqnum
+   * bumped per update and kept across retries, so the head applies a retried update once.
+   */
+  private async atHead<T>(chainId: ChainId, call: (stub: ServiceStub<StorageServiceDef>, chain: ChainInfo, tag: UpdateTag) => Promise<T>): Promise<T> {
     const channel = this.freeChannels.pop() ?? this.nextChannel++;
     const seqnum = (this.seqnums.get(channel) ?? 0) + 1;
     this.seqnums.set(channel, seqnum);
     const tag: UpdateTag = { clientId: this.clientId, channel, seqnum };
     try {
-      return await this.withRetries(io.chainId, (routing, chain) => {
+      return await this.withRetries(chainId, (routing, chain) => {
         const head = chain.targets[0];
         if (head === undefined || head.publicState !== 'SERVING') throw noTarget(chain, 'a SERVING head');
-        return this.stub(routing, head.targetId).write({
-          chunkId: io.chunkId,
-          chainId: chain.chainId,
-          chainVer: chain.chainVersion,
-          offset: io.offset,
-          crc32c: checksum,
-          tag,
-          data: io.data,
-        });
+        return call(this.stub(routing, head.targetId), chain, tag);
       });
     } finally {
       this.freeChannels.push(channel);
@@ -153,6 +172,10 @@ export class StorageClient {
 
   batchRead(ios: readonly ChunkRead[]): Promise<BatchResult<ChunkReadResult>[]> {
     return this.batch(ios, (io) => this.read(io));
+  }
+
+  batchRemove(ios: readonly ChunkRef[]): Promise<BatchResult<void>[]> {
+    return this.batch(ios, (io) => this.remove(io));
   }
 
   close(): Promise<void> {

@@ -2,7 +2,7 @@
  * The storage service: CRAQ chains over chunk engines. Other folders import from this file only.
  */
 export { StorageClient, STORAGE_CLIENT_DEFAULTS } from './client.ts';
-export type { BatchResult, ChunkRead, ChunkReadResult, ChunkWrite, StorageClientOptions } from './client.ts';
+export type { BatchResult, ChunkRead, ChunkReadResult, ChunkRef, ChunkWrite, StorageClientOptions } from './client.ts';
 export { StorageService } from './protocol.ts';
 export type {
   ApplyFullReq,
@@ -14,6 +14,8 @@ export type {
   QueryLastChunkReq,
   QueryLastChunkRsp,
   ReadReq,
+  RemoveReq,
+  TruncateReq,
   ReadRsp,
   StorageServiceDef,
   SyncDoneReq,

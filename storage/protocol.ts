@@ -44,7 +44,8 @@ export interface UpdateReq {
   readonly chunkId: Uint8Array;
   readonly chainId: number;
   readonly chainVer: number;
-  readonly kind: 'WRITE' | 'REPLACE';
+  /** REMOVE carries no data: a tombstone, committed tail to head. */
+  readonly kind: 'WRITE' | 'REPLACE' | 'REMOVE';
   readonly updateVer: number;
   readonly offset: number;
   readonly crc32c: number;
@@ -52,6 +53,23 @@ export interface UpdateReq {
 }
 
 export type UpdateRsp = WriteRsp;
+
+/** Client → head: remove a chunk on every replica. The reply of a remove is all zeros. */
+export interface RemoveReq {
+  readonly chunkId: Uint8Array;
+  readonly chainId: number;
+  readonly chainVer: number;
+  readonly tag: UpdateTag;
+}
+
+/** Client → head: cut or zero-extend a chunk to `length` bytes (a missing chunk is created). */
+export interface TruncateReq {
+  readonly chunkId: Uint8Array;
+  readonly chainId: number;
+  readonly chainVer: number;
+  readonly length: number;
+  readonly tag: UpdateTag;
+}
 
 export interface ReadReq {
   readonly chunkId: Uint8Array;
@@ -152,6 +170,8 @@ export const StorageService = defineService({
     applyFull: method<ApplyFullReq, ApplyRsp>({ id: 6, requestBulk: 'data' }),
     applyRemove: method<ApplyRemoveReq, ApplyRsp>({ id: 7 }),
     syncDone: method<SyncDoneReq, SyncDoneRsp>({ id: 8 }),
+    remove: method<RemoveReq, WriteRsp>({ id: 9 }),
+    truncate: method<TruncateReq, WriteRsp>({ id: 10 }),
   },
 });
 

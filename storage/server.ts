@@ -10,6 +10,8 @@ import { handleQueryLastChunk } from './ops/query-last-chunk.ts';
 import { handleRead } from './ops/read.ts';
 import { handleApplyFull, handleApplyRemove, handleDumpChunkMeta, handleSyncDone } from './ops/resync.ts';
 import { handleUpdate } from './ops/update.ts';
+import { handleRemove } from './ops/remove.ts';
+import { handleTruncate } from './ops/truncate.ts';
 import { handleWrite } from './ops/write.ts';
 import { StorageService } from './protocol.ts';
 import type { UpdateReq, UpdateRsp } from './protocol.ts';
@@ -119,6 +121,8 @@ export class StorageServer {
       applyFull: (req) => handleApplyFull(deps, req),
       applyRemove: (req) => handleApplyRemove(deps, req),
       syncDone: (req) => handleSyncDone(deps, req),
+      remove: (req) => handleRemove(deps, req),
+      truncate: (req) => handleTruncate(deps, req),
     });
     return new StorageServer(rpc, peers, targets, resync);
   }

@@ -87,6 +87,24 @@ test('pwrite / pread / fileLength over a real cluster, 64 KiB chunks striped ove
   await bad(fs.pread({ inodeId: -3n, layout }, 0, 1), /inode id/);
   assert.equal(await fs.fileLength(file), end, 'failed calls wrote nothing');
 
+  // 6. Truncate: shorter cuts (chunks past the end are gone, the last one is cut), longer pads with zeros.
+  const cutTo = 2 * MiB + 4_321;
+  await fs.truncate(file, cutTo);
+  assert.equal(await fs.fileLength(file), cutTo);
+  assert.deepEqual(await fs.pread(file, 0, cutTo), model.subarray(0, cutTo));
+  assert.ok((await fs.pread(file, cutTo, tailStart + 100 - cutTo)).every((b) => b === 0), 'nothing left past the cut');
+  const growTo = cutTo + 3 * 64 * KiB + 7;
+  await fs.truncate(file, growTo);
+  assert.equal(await fs.fileLength(file), growTo);
+  assert.deepEqual(await fs.pread(file, cutTo - 100, growTo - cutTo + 100), Buffer.concat([model.subarray(cutTo - 100, cutTo), Buffer.alloc(growTo - cutTo)]));
+  await bad(fs.truncate(file, -1), /length must be a non-negative safe integer/);
+
+  // 7. Removing the data leaves no chunk: length 0, zeros, and the chunk listing of every chain empty of it.
+  await fs.removeData(file);
+  assert.equal(await fs.fileLength(file), 0);
+  assert.ok((await fs.pread(file, 0, 300 * KiB)).every((b) => b === 0));
+  await fs.removeData(file); // nothing left: still fine
+
   await other.close();
   await fs.close();
   await fs.close(); // idempotent

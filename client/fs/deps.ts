@@ -2,7 +2,7 @@ import { GeneralError } from '../../infra/errors.ts';
 import type { RoutingSource, StorageClient } from '../../storage/index.ts';
 
 /** The storage calls the data path makes; `StorageClient` in production, an in-memory twin in unit tests. */
-export type ChunkStore = Pick<StorageClient, 'batchWrite' | 'batchRead' | 'queryLastChunk'>;
+export type ChunkStore = Pick<StorageClient, 'batchWrite' | 'batchRead' | 'batchRemove' | 'truncate' | 'queryLastChunk'>;
 
 export interface FileDataDeps {
   readonly storage: ChunkStore;

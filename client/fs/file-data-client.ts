@@ -5,6 +5,7 @@ import type { FileRef } from './file-chains.ts';
 import { pread } from './pread.ts';
 import type { PreadOptions } from './pread.ts';
 import { pwrite } from './pwrite.ts';
+import { removeFileData, truncateFile } from './truncate.ts';
 
 /**
  * The data path of the file client: chunk I/O on files named by inode id and layout, with no metadata service in
@@ -40,6 +41,16 @@ export class FileDataClient {
   /** See `file-length.ts`: the largest chunk end over the file's chains. */
   fileLength(file: FileRef): Promise<number> {
     return fileLength(this.deps, file);
+  }
+
+  /** See `truncate.ts`: removes chunks past the new end, then cuts or zero-extends the last one. */
+  truncate(file: FileRef, length: number): Promise<void> {
+    return truncateFile(this.deps, file, length);
+  }
+
+  /** Removes every chunk of the file. */
+  removeData(file: FileRef): Promise<void> {
+    return removeFileData(this.deps, file);
   }
 
   close(): Promise<void> {

@@ -2,7 +2,7 @@ import { StorageError } from '../../infra/errors.ts';
 import type { FirepondError } from '../../infra/errors.ts';
 import type { ChainId } from '../../infra/mgmtd/index.ts';
 import { decodeChunkId } from '../../infra/mgmtd/index.ts';
-import type { BatchResult, ChunkRead, ChunkReadResult, ChunkWrite, QueryLastChunkRsp, WriteRsp } from '../../storage/index.ts';
+import type { BatchResult, ChunkRead, ChunkReadResult, ChunkRef, ChunkWrite, QueryLastChunkRsp, WriteRsp } from '../../storage/index.ts';
 import type { ChunkStore } from './deps.ts';
 
 /**
@@ -34,6 +34,23 @@ export class MemoryChunkStore implements ChunkStore {
       const data = chunk.data.subarray(start, Math.min(chunk.data.length, io.offset + io.length));
       return { data, commitVer: 1, chunkLength: chunk.data.length };
     })));
+  }
+
+  batchRemove(ios: readonly ChunkRef[]): Promise<BatchResult<void>[]> {
+    return Promise.resolve(ios.map((io) => this.run(io.chunkId, () => {
+      this.chunks.delete(Buffer.from(io.chunkId).toString('hex'));
+    })));
+  }
+
+  truncate(io: ChunkRef & { readonly length: number }): Promise<WriteRsp> {
+    const result = this.run(io.chunkId, () => {
+      const key = Buffer.from(io.chunkId).toString('hex');
+      const data = Buffer.alloc(io.length);
+      this.chunks.get(key)?.data.copy(data, 0, 0, io.length);
+      this.chunks.set(key, { chainId: io.chainId, chunkId: io.chunkId, data });
+      return { commitVer: 1, chunkLength: io.length, chunkCrc32c: 0 };
+    });
+    return result.ok ? Promise.resolve(result.value) : Promise.reject(result.error);
   }
 
   queryLastChunk(chainId: ChainId, inodeId: bigint): Promise<QueryLastChunkRsp> {

@@ -6,9 +6,12 @@ import type { ChunkEngine, UpdateResult } from '../chunk-engine/index.ts';
 import type { UpdateReq, WriteRsp } from '../protocol.ts';
 import type { StorageDeps } from './deps.ts';
 
+/** The reply to a remove: no chunk left. */
+export const REMOVED: WriteRsp = { commitVer: 0, chunkLength: 0, chunkCrc32c: 0 };
+
 /** One update as every replica of the chain applies it, with the version the head chose. */
 export interface ReplicaUpdate {
-  readonly kind: 'WRITE' | 'REPLACE';
+  readonly kind: 'WRITE' | 'REPLACE' | 'REMOVE';
   readonly updateVer: number;
   readonly offset: number;
   readonly data: Uint8Array;
@@ -25,27 +28,27 @@ export interface ReplicaUpdate {
 export async function stageForwardCommit(deps: StorageDeps, view: ChainView, chunkId: Uint8Array, update: ReplicaUpdate): Promise<WriteRsp> {
   const { engine } = view.target;
   const chainVer = view.chain.chainVersion;
-  if (view.state === 'SYNCING' && view.successor === null && update.kind === 'REPLACE') return installWhole(engine, chunkId, update, chainVer);
+  if (view.state === 'SYNCING' && view.successor === null && update.kind !== 'WRITE') return installWhole(engine, chunkId, update, chainVer);
   const staged = await stage(engine, chunkId, update, chainVer);
-  if (staged.outcome === 'STALE') return committedReply(staged, chunkId);
+  if (staged.outcome === 'STALE') return update.kind === 'REMOVE' && staged.meta === null ? REMOVED : committedReply(staged, chunkId);
   const pending = staged.meta?.pending ?? null;
   if (pending === null) throw StorageError.NOT_COMMITTED('the staged version vanished before its commit', { context: { updateVer: update.updateVer } });
 
   if (view.successor !== null) {
-    const full = update.kind === 'REPLACE' || view.successor.publicState === 'SYNCING';
+    const full = update.kind === 'REPLACE' || (update.kind === 'WRITE' && view.successor.publicState === 'SYNCING');
     const payload = full && update.kind === 'WRITE' ? await wholeChunk(engine, chunkId, update) : update.data;
     const req: UpdateReq = {
       chunkId,
       chainId: view.chain.chainId,
       chainVer,
-      kind: full ? 'REPLACE' : 'WRITE',
+      kind: full ? 'REPLACE' : update.kind,
       updateVer: update.updateVer,
       offset: full ? 0 : update.offset,
       crc32c: full && update.kind === 'WRITE' ? crc32c(payload) : update.crc32c,
       data: payload,
     };
     const acked = await deps.forward(view, req);
-    if (acked.chunkCrc32c >>> 0 !== pending.crc32c >>> 0 || acked.chunkLength !== pending.length) {
+    if (update.kind === 'REMOVE' ? acked.chunkLength !== 0 : acked.chunkCrc32c >>> 0 !== pending.crc32c >>> 0 || acked.chunkLength !== pending.length) {
       throw StorageError.CHECKSUM_MISMATCH(`successor ${view.successor.targetId} holds a different version ${update.updateVer}`, {
         context: { chainId: view.chain.chainId, updateVer: update.updateVer, local: pending.crc32c, successor: acked.chunkCrc32c },
       });
@@ -53,6 +56,7 @@ export async function stageForwardCommit(deps: StorageDeps, view: ChainView, chu
   }
 
   const committed = await engine.commit(chunkId, { updateVer: update.updateVer });
+  if (update.kind === 'REMOVE') return REMOVED;
   const meta = committed.meta;
   if (meta === null) throw StorageError.CHUNK_NOT_FOUND('the chunk vanished during its commit', { context: { updateVer: update.updateVer } });
   return { commitVer: meta.commitVer, chunkLength: meta.length, chunkCrc32c: meta.crc32c };
@@ -64,11 +68,16 @@ export async function stageForwardCommit(deps: StorageDeps, view: ChainView, chu
  * whole chunk is installed as committed, as resync's applyFull does, rather than staged against those versions.
  */
 async function installWhole(engine: ChunkEngine, chunkId: Uint8Array, update: ReplicaUpdate, chainVer: number): Promise<WriteRsp> {
+  if (update.kind === 'REMOVE') {
+    await engine.applyRemove(chunkId);
+    return REMOVED;
+  }
   const meta = await engine.applyFull(chunkId, { data: update.data, crc32c: update.crc32c, commitVer: update.updateVer, chainVer });
   return { commitVer: meta.commitVer, chunkLength: meta.length, chunkCrc32c: meta.crc32c };
 }
 
 function stage(engine: ChunkEngine, chunkId: Uint8Array, update: ReplicaUpdate, chainVer: number): Promise<UpdateResult> {
+  if (update.kind === 'REMOVE') return engine.remove(chunkId, { updateVer: update.updateVer, chainVer });
   const common = { data: update.data, crc32c: update.crc32c, updateVer: update.updateVer, chainVer };
   return update.kind === 'WRITE' ? engine.write(chunkId, { ...common, offset: update.offset }) : engine.replace(chunkId, common);
 }
