@@ -77,12 +77,14 @@ async function main(): Promise<void> {
 
   // 2. The targets behind the storage service.
   const fence = new WriteFence();
+  let heartbeats: HeartbeatLoop | null = null;
   const server = await StorageServer.create({
     secret,
     routing,
     rejoin: true,
     fence,
     log: (message) => log(`resync: ${message}`),
+    onLocalStateChange: () => heartbeats?.soon(),
     targets: targetDirs.map((dir, disk) => ({ targetId: targetIdOf(nodeId, disk), dir })),
     rpc: {
       host: values.host,
@@ -99,7 +101,7 @@ async function main(): Promise<void> {
   //    their chains; then they come back ONLINE and are synced, or serve at once if they were the last to serve.
   await mgmtd.registerNode({ nodeId, type: 'STORAGE', address });
   let stopping = false;
-  const heartbeats = new HeartbeatLoop({ mgmtd, nodeId, server, fence, intervalMs: heartbeatMs, log });
+  heartbeats = new HeartbeatLoop({ mgmtd, nodeId, server, fence, intervalMs: heartbeatMs, log });
   heartbeats.start();
   mgmtd.startPolling();
 

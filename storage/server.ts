@@ -54,6 +54,8 @@ export interface StorageServerOptions {
   /** Refuses writes once mgmtd has not answered for half its failure interval; null (no fencing) by default. */
   readonly fence?: WriteFence | null;
   readonly log?: (message: string) => void;
+  /** Called when a handler changes a target's local state (syncDone), so the next heartbeat can go out now. */
+  readonly onLocalStateChange?: () => void;
 }
 
 /**
@@ -103,7 +105,15 @@ export class StorageServer {
     const forward = async (view: ChainView, req: UpdateReq): Promise<UpdateRsp> =>
       (await successorStub(view)).update(faults === null ? req : faults.alterForward(req));
     const fence = options.fence ?? null;
-    const deps: StorageDeps = { routing: options.routing, targets, locks: new ChunkLock(), dedup: new UpdateDedup(), forward, fence };
+    const deps: StorageDeps = {
+      routing: options.routing,
+      targets,
+      locks: new ChunkLock(),
+      dedup: new UpdateDedup(),
+      forward,
+      fence,
+      localStateChanged: options.onLocalStateChange ?? (() => undefined),
+    };
     const resync = new ResyncWorker({
       routing: () => options.routing.current(),
       targets,

@@ -16,4 +16,6 @@ export interface StorageDeps {
   readonly forward: (view: ChainView, req: UpdateReq) => Promise<UpdateRsp>;
   /** Checked before every write, forwarded update and resync apply; null when the node is not fenced. */
   readonly fence: WriteFence | null;
+  /** Tells the node a target's local state changed, so its heartbeat reports it now. */
+  readonly localStateChanged: () => void;
 }

@@ -18,7 +18,10 @@ export async function handleDumpChunkMeta(deps: StorageDeps, req: DumpChunkMetaR
     throw GeneralError.INVALID_ARGUMENT(`limit must be in [1, ${DUMP_PAGE_MAX}], got ${req.limit}`);
   }
   const view = await viewTarget(deps.routing, deps.targets, req.targetId, req.chainVer);
-  if (view.state === 'SYNCING') view.target.localState = 'ONLINE';
+  if (view.state === 'SYNCING' && view.target.localState !== 'ONLINE') {
+    view.target.localState = 'ONLINE';
+    deps.localStateChanged();
+  }
   const metas = view.target.engine.listChunks({ begin: req.begin, end: null, limit: req.limit + 1 });
   const next = metas.length > req.limit ? metas[req.limit]!.chunkId : null;
   return { metas: metas.slice(0, req.limit).map(toWireMeta), next };
@@ -60,5 +63,6 @@ export async function handleSyncDone(deps: StorageDeps, req: SyncDoneReq): Promi
   const view = await viewTarget(deps.routing, deps.targets, req.targetId, req.chainVer);
   requireState(view, ['SYNCING'], 'syncDone');
   view.target.localState = 'UPTODATE';
+  deps.localStateChanged();
   return { localState: view.target.localState };
 }

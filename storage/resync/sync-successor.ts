@@ -11,9 +11,7 @@ import { planResync } from './plan.ts';
 export const RESYNC_DEFAULTS = {
   /** Chunk metas per dump page. */
   dumpPage: 1024,
-  /** Chunk ids per applyRemove. */
-  removeBatch: 256,
-  /** Whole chunks sent at once (each its own applyFull, under its own chunk lock). */
+  /** Chunks removed or sent at once (each its own call, under its own chunk lock). */
   concurrency: 8,
 } as const;
 
@@ -61,23 +59,23 @@ export async function syncSuccessor(
   const ours = engine.listChunks({ begin: null, end: null, limit: null }).map(toWireMeta);
   const plan = planResync(ours, theirs);
 
-  // 2. Removes first.
+  // 2. Removes first, then 3. whole chunks; a few at a time, each under our chunk lock and decided again there (a
+  //    write since the listing reached the successor through the chain already).
   let removed = 0;
-  for (let i = 0; i < plan.remove.length; i += opts.removeBatch) {
-    removed += (await successor.applyRemove({ targetId, chainVer, chunkIds: plan.remove.slice(i, i + opts.removeBatch) })).applied;
-  }
-
-  // 3. Whole chunks, a few at a time.
   let copied = 0;
   let bytes = 0;
-  let next = 0;
-  const sendOne = async (chunkId: Uint8Array): Promise<void> => {
-    await locks.withLock(chunkLockKey(view.target.targetId, chunkId), async () => {
+  const removeOne = (chunkId: Uint8Array): Promise<void> =>
+    locks.withLock(chunkLockKey(view.target.targetId, chunkId), async () => {
+      if (engine.stat(chunkId) !== null) return; // written here since the listing: forwarded whole, so it matches
+      removed += (await successor.applyRemove({ targetId, chainVer, chunkIds: [chunkId] })).applied;
+    });
+  const sendOne = (chunkId: Uint8Array): Promise<void> =>
+    locks.withLock(chunkLockKey(view.target.targetId, chunkId), async () => {
       let read;
       try {
         read = await engine.read(chunkId, { offset: 0, length: maxChunkSize(engine.layout) });
       } catch (err) {
-        if (hasCode(err, 'STORAGE_CHUNK_NOT_FOUND')) return; // removed since the listing
+        if (hasCode(err, 'STORAGE_CHUNK_NOT_FOUND')) return; // removed since the listing, and so at the successor
         throw err;
       }
       if (read.commitVer === 0) return; // nothing committed yet: its first write reaches the successor through the chain
@@ -86,13 +84,18 @@ export async function syncSuccessor(
       copied += 1;
       bytes += read.data.length;
     });
-  };
-  const lanes = Array.from({ length: Math.min(opts.concurrency, plan.full.length) }, async () => {
-    while (next < plan.full.length) await sendOne(plan.full[next++]!);
-  });
-  await Promise.all(lanes);
+  await inLanes(plan.remove, opts.concurrency, removeOne);
+  await inLanes(plan.full, opts.concurrency, sendOne);
 
   // 4. Done.
   await successor.syncDone({ targetId, chainVer });
   return { chainId: view.chain.chainId, chainVer, targetId, removed, copied, bytes, elapsedMs: Date.now() - started };
+}
+
+async function inLanes<T>(items: readonly T[], width: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await run(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
 }
