@@ -6,8 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +16,7 @@ import { encodeChunkId, MgmtdClient, parseAddress } from '../infra/mgmtd/index.t
 import { createStub, loadOrCreateClusterSecret, RpcClient } from '../infra/rpc/index.ts';
 import { isProcessAlive } from '../infra/temporal/index.ts';
 import { MgmtdRoutingSource, StorageClient, StorageService } from '../storage/index.ts';
+import { clusterDataDir } from './lib/cluster-dir.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const run = promisify(execFile);
@@ -27,11 +27,7 @@ async function cli(...args: string[]): Promise<string> {
 }
 
 test('up starts mgmtd ×2 and storage ×3 serving chains of three replicas; down stops them', { timeout: 180_000 }, async (t) => {
-  const dataDir = mkdtempSync(join(process.env['FIREPOND_TEST_TMP'] ?? tmpdir(), 'fp-cluster-up-'));
-  t.after(async () => {
-    await down(dataDir).catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const dataDir = clusterDataDir(t, 'fp-cluster-up-');
 
   // 1. Up: five services, each with a pid and a log file in its own dir.
   const stack = await up({ dataDir, temporal: false });

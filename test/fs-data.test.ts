@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect, defaultLayout } from '../client/fs/index.ts';
 import type { FileRef } from '../client/fs/index.ts';
-import { down, mgmtdAddresses, up } from '../infra/cluster/index.ts';
+import { mgmtdAddresses, up } from '../infra/cluster/index.ts';
 import { hasCode } from '../infra/errors.ts';
 import { loadOrCreateClusterSecret } from '../infra/rpc/index.ts';
+import { clusterDataDir } from './lib/cluster-dir.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -26,13 +27,7 @@ test('connect without a running cluster is SERVER_UNAVAILABLE', async (t) => {
 });
 
 test('pwrite / pread / fileLength over a real cluster, 64 KiB chunks striped over both chains', { timeout: 180_000 }, async (t) => {
-  const dataDir = mkdtempSync(join(process.env['FIREPOND_TEST_TMP'] ?? tmpdir(), 'fp-fs-data-'));
-  // One hook, registered first (after-hooks run FIFO): stop the cluster, then remove its dir. Clients closed by
-  // later hooks (only when the test fails early; it closes them itself) find the servers gone, which is harmless.
-  t.after(async () => {
-    await down(dataDir).catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const dataDir = clusterDataDir(t, 'fp-fs-data-');
   await up({ dataDir, temporal: false });
 
   const fs = await connect({ dataDir });

@@ -6,14 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { down, up } from '../infra/cluster/index.ts';
+import { up } from '../infra/cluster/index.ts';
 import { MgmtdClient } from '../infra/mgmtd/index.ts';
 import { loadOrCreateClusterSecret, RpcClient } from '../infra/rpc/index.ts';
+import { clusterDataDir } from './lib/cluster-dir.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const run = promisify(execFile);
@@ -30,11 +29,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 test('admin init-cluster refuses an existing table and impossible ones, creates a second table and prints it', { timeout: 180_000 }, async (t) => {
-  const dataDir = mkdtempSync(join(process.env['FIREPOND_TEST_TMP'] ?? tmpdir(), 'fp-init-cluster-'));
-  t.after(async () => {
-    await down(dataDir).catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const dataDir = clusterDataDir(t, 'fp-init-cluster-');
   const stack = await up({ dataDir, temporal: false, failureIntervalMs: 8_000, heartbeatMs: 300 });
   const mgmtdAddresses = stack.services.filter((s) => s.name.startsWith('mgmtd-')).map((s) => s.record!.address);
   assert.ok(stack.services.filter((s) => s.name.startsWith('storage-')).every((s) => s.record!.args.join(' ').includes('--heartbeat-ms 300')));

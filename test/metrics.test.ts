@@ -6,17 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { down, LOCAL_CLUSTER, up } from '../infra/cluster/index.ts';
+import { LOCAL_CLUSTER, up } from '../infra/cluster/index.ts';
 import { encodeChunkId, MgmtdClient } from '../infra/mgmtd/index.ts';
 import { parsePrometheusText, sumSamples } from '../infra/metrics/index.ts';
 import type { PrometheusSample } from '../infra/metrics/index.ts';
 import { loadOrCreateClusterSecret, RpcClient } from '../infra/rpc/index.ts';
 import { MgmtdRoutingSource, StorageClient } from '../storage/index.ts';
+import { clusterDataDir } from './lib/cluster-dir.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const run = promisify(execFile);
@@ -28,12 +28,7 @@ async function scrape(metricsAddress: string): Promise<PrometheusSample[]> {
 }
 
 test('every service logs to its data dir and exports request, latency and byte metrics', { timeout: 180_000 }, async (t) => {
-  const dataDir = mkdtempSync(join(process.env['FIREPOND_TEST_TMP'] ?? tmpdir(), 'fp-metrics-'));
-  // One hook: the cluster stops before its data dir goes (after-hooks run in registration order).
-  t.after(async () => {
-    await down(dataDir).catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const dataDir = clusterDataDir(t, 'fp-metrics-');
 
   // 1. Up: five services, each with a metrics address on loopback and a live /healthz.
   const stack = await up({ dataDir, temporal: false });

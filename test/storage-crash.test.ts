@@ -11,13 +11,12 @@
  *   - every chain's replicas hold the same committed chunks (ids, versions, lengths, checksums).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { down, serviceDir, serviceStatus, storageName, up } from '../infra/cluster/index.ts';
+import { serviceDir, serviceStatus, storageName, up } from '../infra/cluster/index.ts';
 import { encodeChunkId, MgmtdClient, parseAddress } from '../infra/mgmtd/index.ts';
 import type { ChainInfo, RoutingInfo, TargetId } from '../infra/mgmtd/index.ts';
 import { createStub, loadOrCreateClusterSecret, RpcClient } from '../infra/rpc/index.ts';
@@ -25,6 +24,7 @@ import { MgmtdRoutingSource, StorageClient, StorageService } from '../storage/in
 import type { WireChunkMeta } from '../storage/index.ts';
 import { RegisterClients, StreamWriters, tagOf } from './lib/chunk-workload.ts';
 import { checkOperations, chunkStoreModel, describeLinearization } from './lib/linearizability/index.ts';
+import { clusterDataDir } from './lib/cluster-dir.ts';
 
 const CLUSTER = { failureIntervalMs: 2_000, heartbeatMs: 250 } as const;
 const CHUNK_BYTES = 16 * 1024;
@@ -39,11 +39,7 @@ interface Cluster {
 }
 
 async function startCluster(t: TestContext): Promise<Cluster> {
-  const dataDir = mkdtempSync(join(process.env['FIREPOND_TEST_TMP'] ?? tmpdir(), 'fp-storage-crash-'));
-  t.after(async () => {
-    await down(dataDir).catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const dataDir = clusterDataDir(t, 'fp-storage-crash-');
   const stack = await up({ dataDir, temporal: false, ...CLUSTER });
   const secret = await loadOrCreateClusterSecret(dataDir);
   const rpc = RpcClient.create({ secret, timeoutMs: 5_000 });

@@ -3,27 +3,21 @@
  * refuses writes (STORAGE_FENCED) and keeps serving reads; when mgmtd is back, writes go through again.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { crc32c } from '@node-rs/crc32';
-import { down, LOCAL_CLUSTER, serviceStatus, startService, stopService, storageName, up, withMgmtd } from '../infra/cluster/index.ts';
+import { LOCAL_CLUSTER, serviceStatus, startService, stopService, storageName, up, withMgmtd } from '../infra/cluster/index.ts';
 import { hasCode } from '../infra/errors.ts';
 import { encodeChunkId, parseAddress } from '../infra/mgmtd/index.ts';
 import type { RoutingInfo } from '../infra/mgmtd/index.ts';
 import { createStub, loadOrCreateClusterSecret, RpcClient } from '../infra/rpc/index.ts';
 import { StorageService } from '../storage/index.ts';
+import { clusterDataDir } from './lib/cluster-dir.ts';
 
 const CLUSTER = { failureIntervalMs: 2_000, heartbeatMs: 200 } as const;
 
 test('a storage node cut off from mgmtd for half the failure interval refuses writes, serves reads, and recovers', { timeout: 180_000 }, async (t) => {
-  const dataDir = mkdtempSync(join(process.env['FIREPOND_TEST_TMP'] ?? tmpdir(), 'fp-fencing-'));
-  t.after(async () => {
-    await down(dataDir).catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const dataDir = clusterDataDir(t, 'fp-fencing-');
   await up({ dataDir, temporal: false, ...CLUSTER });
   const rpc = RpcClient.create({ secret: await loadOrCreateClusterSecret(dataDir), timeoutMs: 5_000 });
   t.after(() => rpc.close());

@@ -4,9 +4,6 @@
  * the others after a sync) and every chunk written before reads back byte for byte.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clusterServes, down, LOCAL_CLUSTER, mgmtdAddresses, serviceStatus, storageName, up } from '../infra/cluster/index.ts';
@@ -16,6 +13,7 @@ import { loadOrCreateClusterSecret, RpcClient } from '../infra/rpc/index.ts';
 import { MgmtdRoutingSource, StorageClient } from '../storage/index.ts';
 import type { AckedWrite } from './lib/chunk-workload.ts';
 import { StreamWriters, tagOf } from './lib/chunk-workload.ts';
+import { clusterDataDir } from './lib/cluster-dir.ts';
 
 const CLUSTER = { failureIntervalMs: 2_000, heartbeatMs: 250 } as const;
 const CHUNK_BYTES = 8 * 1024;
@@ -57,11 +55,7 @@ async function readAll(dataDir: string, acked: readonly AckedWrite[]): Promise<v
 }
 
 test('down + up, and kill -9 of every storage node + up, keep every chunk', { timeout: 240_000 }, async (t) => {
-  const dataDir = mkdtempSync(join(process.env['FIREPOND_TEST_TMP'] ?? tmpdir(), 'fp-restart-'));
-  t.after(async () => {
-    await down(dataDir).catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const dataDir = clusterDataDir(t, 'fp-restart-');
   await up({ dataDir, temporal: false, ...CLUSTER });
   const first = await writeSome(dataDir, 600);
   assert.ok(first.length > 0);

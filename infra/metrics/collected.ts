@@ -29,10 +29,7 @@ export function collectedCounter(spec: CollectedMetricSpec): Counter {
     labelNames: spec.labelNames,
     registers: [spec.registry],
     async collect() {
-      const samples = await spec.read();
-      this.reset();
-      if (spec.labelNames.length === 0) this.remove({}); // reset() brings an unlabeled series back as 0: absent is truer
-      for (const s of samples) this.inc(s.labels, s.value);
+      await refill(this, spec, (s) => this.inc(s.labels, s.value));
     },
   });
 }
@@ -45,10 +42,7 @@ export function collectedGauge(spec: CollectedMetricSpec): Gauge {
     labelNames: spec.labelNames,
     registers: [spec.registry],
     async collect() {
-      const samples = await spec.read();
-      this.reset();
-      if (spec.labelNames.length === 0) this.remove({}); // reset() brings an unlabeled series back as 0: absent is truer
-      for (const s of samples) this.set(s.labels, s.value);
+      await refill(this, spec, (s) => this.set(s.labels, s.value));
     },
   });
 }
@@ -60,4 +54,11 @@ export function collectedGauge(spec: CollectedMetricSpec): Gauge {
 export function promName(dotted: string, kind: 'counter' | 'histogram' | 'gauge'): string {
   const base = `firepond_${dotted.replace(/[^a-zA-Z0-9_]/g, '_')}`.replace(/_ms$/, '_seconds');
   return kind === 'counter' ? `${base}_total` : base;
+}
+
+async function refill(metric: Counter | Gauge, spec: CollectedMetricSpec, put: (sample: Sample) => void): Promise<void> {
+  const samples = await spec.read();
+  metric.reset();
+  if (spec.labelNames.length === 0) metric.remove({}); // reset() brings an unlabeled series back as 0: absent is truer
+  for (const s of samples) put(s);
 }
