@@ -216,7 +216,8 @@ export class StorageClient {
         const verdict = retryVerdict(err);
         if (verdict === 'give-up' || attempt >= maxAttempts) throw err;
         await sleep(backoffDelay(attempt - 1, o.backoffBaseMs ?? STORAGE_CLIENT_DEFAULTS.backoffBaseMs, o.backoffCapMs ?? STORAGE_CLIENT_DEFAULTS.backoffCapMs));
-        routing = verdict === 'refresh' ? await o.routing.refresh() : o.routing.current();
+        // mgmtd may be failing over or away for a while: keep the routing we hold and let the next attempt decide.
+        routing = verdict === 'refresh' ? await o.routing.refresh().catch(() => o.routing.current()) : o.routing.current();
       }
     }
   }
