@@ -83,14 +83,14 @@ export class HeartbeatLoop {
 
   private async beat(): Promise<void> {
     const { mgmtd, nodeId, server, fence, log } = this.options;
-    const sentAtMs = Date.now();
+    const sentAtMs = fence.now();
     try {
       const rsp = await mgmtd.heartbeat({ nodeId, targets: this.report(), routingVersion: mgmtd.routing?.version ?? 0 });
       fence.renew(sentAtMs, rsp.failureIntervalMs);
       // A reply without a newer snapshot still settles states decided on the snapshot we hold.
       if (rsp.routing === null && mgmtd.routing !== null && server.applyRouting(mgmtd.routing).length > 0) this.again = true;
     } catch (err) {
-      log(`heartbeat failed (writes stop ${Math.round(fence.remainingMs())} ms from now unless one gets through): ${(err as Error).message}`);
+      log(`heartbeat failed (this node stops serving ${Math.round(fence.remainingMs())} ms from now unless one gets through): ${(err as Error).message}`);
     }
   }
 }

@@ -4,6 +4,7 @@ import type { RpcAddress, RpcFaults } from '../infra/rpc/index.ts';
 import type { ChainView } from './chain-view.ts';
 import type { ChunkEngineOptions } from './chunk-engine/index.ts';
 import { ChunkLock } from './chunk-lock.ts';
+import { InflightUpdates } from './inflight-updates.ts';
 import { targetAddress } from './node-address.ts';
 import type { StorageDeps } from './ops/deps.ts';
 import { handleQueryLastChunk } from './ops/query-last-chunk.ts';
@@ -109,6 +110,7 @@ export class StorageServer {
       routing: options.routing,
       targets,
       locks: new ChunkLock(),
+      inflight: new InflightUpdates(),
       dedup: new UpdateDedup(),
       forward,
       fence,
@@ -118,6 +120,7 @@ export class StorageServer {
       routing: () => options.routing.current(),
       targets,
       locks: deps.locks,
+      inflight: deps.inflight,
       successor: successorStub,
       fence,
       log: options.log ?? (() => undefined),

@@ -30,7 +30,7 @@ test('dedup: a retry gets the first result, a failure is forgotten, an older seq
   assert.equal((await dedup.run(tag, ok(7))).commitVer, 7);
 });
 
-test('resync plan: remove what the source lacks, send what differs or is uncommitted, skip what matches', () => {
+test('resync plan: remove what holds nothing committed at the source, send what differs or is uncommitted, skip what matches', () => {
   const meta = (index: number, commitVer: number, crc = 1, state: 'COMMIT' | 'PENDING' = 'COMMIT'): WireChunkMeta => ({
     chunkId: cid(5, index),
     commitVer,
@@ -41,9 +41,10 @@ test('resync plan: remove what the source lacks, send what differs or is uncommi
     state,
   });
   const source = [meta(0, 2), meta(1, 3), meta(2, 1), meta(3, 1), meta(4, 0, 0, 'PENDING'), meta(5, 4)];
-  const target = [meta(0, 2), meta(1, 2), meta(2, 1, 9), meta(3, 1, 1, 'PENDING'), meta(6, 1)];
+  // Chunk 4: only an uncommitted version at the source (a failed write), old committed content at the target.
+  const target = [meta(0, 2), meta(1, 2), meta(2, 1, 9), meta(3, 1, 1, 'PENDING'), meta(4, 7), meta(6, 1)];
   const plan = planResync(source, target);
   const hex = (ids: readonly Uint8Array[]): string[] => ids.map((id) => Buffer.from(id).toString('hex'));
-  assert.deepEqual(hex(plan.remove), hex([cid(5, 6)]));
+  assert.deepEqual(hex(plan.remove), hex([cid(5, 4), cid(5, 6)]));
   assert.deepEqual(hex(plan.full), hex([cid(5, 1), cid(5, 2), cid(5, 3), cid(5, 5)]));
 });

@@ -3,10 +3,12 @@ import { StorageError } from '../infra/errors.ts';
 /**
  * Storage fencing (3FS has none; ARCHITECTURE §4 asks for it): mgmtd declares a silent node failed after its failure
  * interval and the chain moves on without it, so a node that has not heard from mgmtd for half that interval stops
- * taking writes before anyone could have replaced it. Reads stay open: a fenced replica still holds committed data.
+ * serving before anyone could have replaced it. That covers reads too: once the chain has moved on, a cut-off
+ * replica's data may be older than writes acknowledged without it, and a client holding old routing would read it.
+ * Times come from a monotonic clock, so a wall-clock step cannot stretch the window.
  *
  *   const fence = new WriteFence();
- *   const sentAt = Date.now(); const rsp = await mgmtd.heartbeat(req); fence.renew(sentAt, rsp.failureIntervalMs);
+ *   const sentAt = fence.now(); const rsp = await mgmtd.heartbeat(req); fence.renew(sentAt, rsp.failureIntervalMs);
  *   fence.check('a write');   // STORAGE_FENCED once half the interval has passed since `sentAt`
  */
 export class WriteFence {
@@ -14,7 +16,12 @@ export class WriteFence {
   private contactMs: number | null = null;
   private failureIntervalMs = 0;
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  constructor(private readonly clock: () => number = () => performance.now()) {}
+
+  /** The fence's clock, for the send time passed to `renew`. */
+  now(): number {
+    return this.clock();
+  }
 
   renew(sentAtMs: number, failureIntervalMs: number): void {
     if (this.contactMs === null || sentAtMs > this.contactMs) this.contactMs = sentAtMs;
@@ -29,8 +36,8 @@ export class WriteFence {
 
   check(what: string): void {
     if (this.remainingMs() > 0) return;
-    const since = this.contactMs === null ? 'has not reached mgmtd yet' : `has not reached mgmtd for ${this.clock() - this.contactMs} ms`;
-    throw StorageError.FENCED(`${what} is refused: this storage node ${since} (writes stop after half the ${this.failureIntervalMs} ms failure interval)`, {
+    const since = this.contactMs === null ? 'has not reached mgmtd yet' : `has not reached mgmtd for ${Math.round(this.clock() - this.contactMs)} ms`;
+    throw StorageError.FENCED(`${what} is refused: this storage node ${since} (it stops serving after half the ${this.failureIntervalMs} ms failure interval)`, {
       context: { lastContactMs: this.contactMs, failureIntervalMs: this.failureIntervalMs },
     });
   }

@@ -29,6 +29,7 @@ export function atHead(deps: StorageDeps, req: HeadRequest, what: string, body: 
     }
     requireState(view, ['SERVING'], what);
     return deps.locks.withLock(chunkLockKey(view.target.targetId, req.chunkId), () => {
+      deps.fence?.check(what); // again: the wait for the lock can be long
       stillCurrent(deps.routing, view);
       return body(view);
     });

@@ -1,5 +1,6 @@
 import type { ChainView } from '../chain-view.ts';
 import type { ChunkLock } from '../chunk-lock.ts';
+import type { InflightUpdates } from '../inflight-updates.ts';
 import type { UpdateReq, UpdateRsp } from '../protocol.ts';
 import type { RoutingSource } from '../routing-source.ts';
 import type { TargetRegistry } from '../target-registry.ts';
@@ -11,6 +12,8 @@ export interface StorageDeps {
   readonly routing: RoutingSource;
   readonly targets: TargetRegistry;
   readonly locks: ChunkLock;
+  /** Updates being applied, by chain version: a sync waits for those admitted before it. */
+  readonly inflight: InflightUpdates;
   readonly dedup: UpdateDedup;
   /** Sends an update to `view.successor` and returns its reply (the ack). */
   readonly forward: (view: ChainView, req: UpdateReq) => Promise<UpdateRsp>;

@@ -9,6 +9,7 @@ import type { StorageDeps } from './deps.ts';
  * same; it never asks the tail).
  */
 export async function handleRead(deps: StorageDeps, req: ReadReq): Promise<ReadRsp> {
+  deps.fence?.check('a read');
   const view = await viewChain(deps.routing, deps.targets, req.chainId, req.chainVer);
   requireState(view, ['SERVING'], 'a read');
   const result = await view.target.engine.read(req.chunkId, { offset: req.offset, length: req.length });

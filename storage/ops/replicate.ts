@@ -26,6 +26,15 @@ export interface ReplicaUpdate {
  *   3. check the successor ended with the same chunk checksum, then commit locally (the tail commits at once)
  */
 export async function stageForwardCommit(deps: StorageDeps, view: ChainView, chunkId: Uint8Array, update: ReplicaUpdate): Promise<WriteRsp> {
+  const leave = deps.inflight.enter(view.chain.chainId, view.chain.chainVersion);
+  try {
+    return await replicate(deps, view, chunkId, update);
+  } finally {
+    leave();
+  }
+}
+
+async function replicate(deps: StorageDeps, view: ChainView, chunkId: Uint8Array, update: ReplicaUpdate): Promise<WriteRsp> {
   const { engine } = view.target;
   const chainVer = view.chain.chainVersion;
   if (view.state === 'SYNCING' && view.successor === null && update.kind !== 'WRITE') return installWhole(engine, chunkId, update, chainVer);
@@ -68,6 +77,11 @@ export async function stageForwardCommit(deps: StorageDeps, view: ChainView, chu
  * whole chunk is installed as committed, as resync's applyFull does, rather than staged against those versions.
  */
 async function installWhole(engine: ChunkEngine, chunkId: Uint8Array, update: ReplicaUpdate, chainVer: number): Promise<WriteRsp> {
+  // A late copy of an older update (its sender timed out and moved on) must not undo a newer one installed since.
+  const current = engine.stat(chunkId);
+  if (current !== null && writtenThisSync(current, chainVer) && current.commitVer >= update.updateVer) {
+    return { commitVer: current.commitVer, chunkLength: current.length, chunkCrc32c: current.crc32c };
+  }
   if (update.kind === 'REMOVE') {
     await engine.applyRemove(chunkId);
     return REMOVED;
@@ -100,4 +114,14 @@ export async function wholeChunk(engine: ChunkEngine, chunkId: Uint8Array, write
   base.copy(content);
   content.set(write.data, write.offset);
   return content;
+}
+
+/**
+ * Whether a SYNCING target's committed version arrived during the sync at `chainVer` (by a forwarded update or a
+ * resync apply, both of which record that chain version) rather than from before the target went away. Such a
+ * version is current, so an install carrying an older or equal version is a late copy and is skipped; whatever the
+ * target held from before is overwritten unconditionally.
+ */
+export function writtenThisSync(meta: { readonly commitVer: number; readonly commitChainVer: number }, chainVer: number): boolean {
+  return meta.commitVer > 0 && meta.commitChainVer === chainVer;
 }

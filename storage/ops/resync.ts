@@ -1,9 +1,10 @@
 import { GeneralError } from '../../infra/errors.ts';
-import { requireState, viewTarget } from '../chain-view.ts';
+import { requireState, stillCurrent, viewTarget } from '../chain-view.ts';
 import { chunkLockKey } from '../chunk-lock.ts';
 import type { ApplyFullReq, ApplyRemoveReq, ApplyRsp, DumpChunkMetaReq, DumpChunkMetaRsp, SyncDoneReq, SyncDoneRsp } from '../protocol.ts';
 import { checkPayload } from './check-data.ts';
 import type { StorageDeps } from './deps.ts';
+import { writtenThisSync } from './replicate.ts';
 import { toWireMeta } from './wire-meta.ts';
 
 /**
@@ -39,9 +40,14 @@ export async function handleApplyFull(deps: StorageDeps, req: ApplyFullReq): Pro
   for (const chunk of req.chunks) {
     const bytes = checkPayload(data.subarray(offset, offset + chunk.length), chunk.crc32c, 'applyFull');
     offset += chunk.length;
-    await deps.locks.withLock(chunkLockKey(targetId, chunk.chunkId), () =>
-      engine.applyFull(chunk.chunkId, { data: bytes, crc32c: chunk.crc32c, commitVer: chunk.commitVer, chainVer: chunk.chainVer }),
-    );
+    await deps.locks.withLock(chunkLockKey(targetId, chunk.chunkId), async () => {
+      stillCurrent(deps.routing, view);
+      // A late copy (its sync timed out and a newer version arrived since) must not undo the newer one.
+      const current = engine.stat(chunk.chunkId);
+      if (current !== null && writtenThisSync(current, req.chainVer) && current.commitVer >= chunk.commitVer) return;
+      // Recorded at the sync's chain version: what arrives during the sync is told from what the target held before.
+      await engine.applyFull(chunk.chunkId, { data: bytes, crc32c: chunk.crc32c, commitVer: chunk.commitVer, chainVer: req.chainVer });
+    });
   }
   return { applied: req.chunks.length };
 }
@@ -53,7 +59,14 @@ export async function handleApplyRemove(deps: StorageDeps, req: ApplyRemoveReq):
   const { engine, targetId } = view.target;
   let applied = 0;
   for (const chunkId of req.chunkIds) {
-    if (await deps.locks.withLock(chunkLockKey(targetId, chunkId), () => engine.applyRemove(chunkId))) applied += 1;
+    const done = await deps.locks.withLock(chunkLockKey(targetId, chunkId), () => {
+      stillCurrent(deps.routing, view);
+      // Written during this sync (the chunk was created again since the source decided): a late remove keeps off it.
+      const current = engine.stat(chunkId);
+      if (current !== null && writtenThisSync(current, req.chainVer)) return Promise.resolve(false);
+      return engine.applyRemove(chunkId);
+    });
+    if (done) applied += 1;
   }
   return { applied };
 }

@@ -22,6 +22,7 @@ export async function handleUpdate(deps: StorageDeps, req: UpdateReq): Promise<U
   }
   requireState(view, ['SERVING', 'SYNCING'], 'a forwarded update');
   return deps.locks.withLock(chunkLockKey(view.target.targetId, req.chunkId), () => {
+    deps.fence?.check('a forwarded update');
     stillCurrent(deps.routing, view);
     return stageForwardCommit(deps, view, req.chunkId, { kind: req.kind, updateVer: req.updateVer, offset: req.offset, data, crc32c: req.crc32c });
   });

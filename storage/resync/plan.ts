@@ -8,10 +8,13 @@ export interface ResyncPlan {
 }
 
 /**
- * What a sync source sends a SYNCING successor, from both chunk-meta dumps (any order). A chunk is sent whole when
- * the target lacks it, holds it uncommitted, or its committed version, length or checksum differ from the source's.
+ * What a sync source sends a SYNCING successor, from both chunk-meta dumps (any order):
+ * - remove: chunks the target holds that hold nothing committed here (absent, or only an uncommitted version: a
+ *   write whose round failed; the target must not keep older content of a chunk this side does not serve);
+ * - full: chunks committed here that the target lacks, holds uncommitted, or holds with another committed version,
+ *   length or checksum.
  * The source's own pending versions are not its business here: writes in flight reach the target through the chain
- * (as whole chunks, the successor being SYNCING).
+ * (as whole chunks, the successor being SYNCING), and `syncSuccessor` decides each chunk again under its lock.
  *
  * 3FS declares some differences fatal (a target committed at a newer chain version than the source); we let the
  * source win, as its data is what the chain serves.
@@ -19,10 +22,10 @@ export interface ResyncPlan {
 export function planResync(source: readonly WireChunkMeta[], target: readonly WireChunkMeta[]): ResyncPlan {
   const hex = (id: Uint8Array): string => Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
   const theirs = new Map(target.map((m) => [hex(m.chunkId), m]));
-  const ours = new Set(source.map((m) => hex(m.chunkId)));
+  const committedHere = new Set(source.filter((m) => m.commitVer > 0).map((m) => hex(m.chunkId)));
   const full: Uint8Array[] = [];
   for (const mine of source) {
-    if (mine.commitVer === 0) continue; // created by a write still in flight: nothing committed to copy
+    if (mine.commitVer === 0) continue;
     const other = theirs.get(hex(mine.chunkId));
     const same =
       other !== undefined &&
@@ -32,6 +35,6 @@ export function planResync(source: readonly WireChunkMeta[], target: readonly Wi
       other.crc32c === mine.crc32c;
     if (!same) full.push(mine.chunkId);
   }
-  const remove = target.filter((m) => !ours.has(hex(m.chunkId))).map((m) => m.chunkId);
+  const remove = target.filter((m) => !committedHere.has(hex(m.chunkId))).map((m) => m.chunkId);
   return { remove, full };
 }

@@ -3,6 +3,7 @@ import type { ChainId, RoutingInfo } from '../../infra/mgmtd/index.ts';
 import type { ServiceStub } from '../../infra/rpc/index.ts';
 import type { ChainView } from '../chain-view.ts';
 import type { ChunkLock } from '../chunk-lock.ts';
+import type { InflightUpdates } from '../inflight-updates.ts';
 import type { StorageServiceDef } from '../protocol.ts';
 import type { TargetRegistry } from '../target-registry.ts';
 import type { WriteFence } from '../write-fence.ts';
@@ -18,6 +19,7 @@ export interface ResyncWorkerOptions {
   readonly routing: () => RoutingInfo;
   readonly targets: TargetRegistry;
   readonly locks: ChunkLock;
+  readonly inflight: InflightUpdates;
   /** A stub for the node that holds the SYNCING target. */
   readonly successor: (view: ChainView) => Promise<ServiceStub<StorageServiceDef>>;
   readonly fence: WriteFence | null;
@@ -67,9 +69,9 @@ export class ResyncWorker {
   private async run(view: ChainView): Promise<void> {
     const what = `sync of target ${view.successor!.targetId} (chain ${view.chain.chainId} v${view.chain.chainVersion}) from ${view.target.targetId}`;
     try {
-      this.options.fence?.check(what);
       this.options.log(`${what}: started`);
-      const summary = await syncSuccessor(view, await this.options.successor(view), this.options.locks);
+      const { locks, inflight, fence } = this.options;
+      const summary = await syncSuccessor(view, await this.options.successor(view), { locks, inflight, fence });
       this.options.log(`${what}: done in ${summary.elapsedMs} ms, ${summary.removed} removed, ${summary.copied} chunks (${summary.bytes} bytes) copied`);
       this.options.onSynced?.(summary);
     } catch (err) {

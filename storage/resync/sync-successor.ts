@@ -1,11 +1,12 @@
-import { hasCode } from '../../infra/errors.ts';
 import type { ServiceStub } from '../../infra/rpc/index.ts';
 import type { ChainView } from '../chain-view.ts';
 import { maxChunkSize } from '../chunk-engine/index.ts';
 import { chunkLockKey } from '../chunk-lock.ts';
 import type { ChunkLock } from '../chunk-lock.ts';
+import type { InflightUpdates } from '../inflight-updates.ts';
 import { toWireMeta } from '../ops/wire-meta.ts';
 import type { FullChunk, StorageServiceDef, WireChunkMeta } from '../protocol.ts';
+import type { WriteFence } from '../write-fence.ts';
 import { planResync } from './plan.ts';
 
 export const RESYNC_DEFAULTS = {
@@ -25,21 +26,30 @@ export interface SyncSummary {
   readonly elapsedMs: number;
 }
 
+export interface SyncDeps {
+  readonly locks: ChunkLock;
+  readonly inflight: InflightUpdates;
+  readonly fence: WriteFence | null;
+}
+
 /**
  * Brings the SYNCING successor of `view` (this target being the chain's last SERVING one) level with this target,
  * as 3FS's ResyncWorker does:
+ *   0. wait until no update admitted here under an older chain version is still running: it may commit here
+ *      without reaching the successor, which joined the chain after it started
  *   1. dump the successor's chunk metadata (pages) and list ours
- *   2. remove what only the successor holds
- *   3. send every chunk it lacks or holds differently, whole and committed: each read here and applied there under
- *      our chunk lock, so a write forwarded meanwhile (which holds the same lock) cannot be overtaken by an older copy
+ *   2. remove there what holds nothing committed here
+ *   3. send every chunk that differs, whole and committed
  *   4. syncDone: its next heartbeat says UPTODATE and mgmtd makes it SERVING
- * Every call carries the chain version of `view`; when the chain moves on, the successor refuses and the sync ends
- * with that error (the next routing starts a new one if still needed).
+ * Steps 2 and 3 run each chunk under our chunk lock and decide again there from our current state: an update since
+ * the listing reached the successor through the chain, and holds the same lock, so it is neither overtaken by an
+ * older copy nor removed again. Every call carries the chain version of `view`; when the chain moves on, the
+ * successor refuses and the sync ends with that error (the next routing starts a new one if still needed).
  */
 export async function syncSuccessor(
   view: ChainView,
   successor: ServiceStub<StorageServiceDef>,
-  locks: ChunkLock,
+  deps: SyncDeps,
   options: Partial<typeof RESYNC_DEFAULTS> = {},
 ): Promise<SyncSummary> {
   const opts = { ...RESYNC_DEFAULTS, ...options };
@@ -47,8 +57,10 @@ export async function syncSuccessor(
   const targetId = view.successor!.targetId;
   const chainVer = view.chain.chainVersion;
   const { engine } = view.target;
+  const what = `the sync of target ${targetId}`;
 
-  // 1. Both sides' metadata.
+  // 0-1. Older updates drained; both sides' metadata.
+  await deps.inflight.drained(view.chain.chainId, chainVer);
   const theirs: WireChunkMeta[] = [];
   let begin: Uint8Array | null = null;
   do {
@@ -59,26 +71,27 @@ export async function syncSuccessor(
   const ours = engine.listChunks({ begin: null, end: null, limit: null }).map(toWireMeta);
   const plan = planResync(ours, theirs);
 
-  // 2. Removes first, then 3. whole chunks; a few at a time, each under our chunk lock and decided again there (a
-  //    write since the listing reached the successor through the chain already).
+  // 2-3. Removes first, then whole chunks; a few at a time, each decided again under our chunk lock.
   let removed = 0;
   let copied = 0;
   let bytes = 0;
+  const locked = (chunkId: Uint8Array, body: () => Promise<void>): Promise<void> =>
+    deps.locks.withLock(chunkLockKey(view.target.targetId, chunkId), () => {
+      deps.fence?.check(what);
+      return body();
+    });
+  const removeThere = async (chunkId: Uint8Array): Promise<void> => {
+    removed += (await successor.applyRemove({ targetId, chainVer, chunkIds: [chunkId] })).applied;
+  };
   const removeOne = (chunkId: Uint8Array): Promise<void> =>
-    locks.withLock(chunkLockKey(view.target.targetId, chunkId), async () => {
-      if (engine.stat(chunkId) !== null) return; // written here since the listing: forwarded whole, so it matches
-      removed += (await successor.applyRemove({ targetId, chainVer, chunkIds: [chunkId] })).applied;
+    locked(chunkId, async () => {
+      if ((engine.stat(chunkId)?.commitVer ?? 0) > 0) return; // committed here since the listing: it went down the chain
+      await removeThere(chunkId);
     });
   const sendOne = (chunkId: Uint8Array): Promise<void> =>
-    locks.withLock(chunkLockKey(view.target.targetId, chunkId), async () => {
-      let read;
-      try {
-        read = await engine.read(chunkId, { offset: 0, length: maxChunkSize(engine.layout) });
-      } catch (err) {
-        if (hasCode(err, 'STORAGE_CHUNK_NOT_FOUND')) return; // removed since the listing, and so at the successor
-        throw err;
-      }
-      if (read.commitVer === 0) return; // nothing committed yet: its first write reaches the successor through the chain
+    locked(chunkId, async () => {
+      if ((engine.stat(chunkId)?.commitVer ?? 0) === 0) return removeThere(chunkId); // removed since the listing
+      const read = await engine.read(chunkId, { offset: 0, length: maxChunkSize(engine.layout) });
       const chunk: FullChunk = { chunkId, commitVer: read.commitVer, chainVer: read.chainVer, length: read.data.length, crc32c: read.crc32c };
       await successor.applyFull({ targetId, chainVer, chunks: [chunk], data: read.data });
       copied += 1;
@@ -92,10 +105,22 @@ export async function syncSuccessor(
   return { chainId: view.chain.chainId, chainVer, targetId, removed, copied, bytes, elapsedMs: Date.now() - started };
 }
 
+/** Runs `run` over `items`, `width` at a time; the first failure stops the lanes from taking more. */
 async function inLanes<T>(items: readonly T[], width: number, run: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failed = false;
   const lane = async (): Promise<void> => {
-    while (next < items.length) await run(items[next++]!);
+    while (!failed && next < items.length) {
+      try {
+        await run(items[next++]!);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
   };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
+  const lanes = Array.from({ length: Math.min(width, items.length) }, lane);
+  const results = await Promise.allSettled(lanes);
+  const rejected = results.find((r) => r.status === 'rejected');
+  if (rejected !== undefined) throw (rejected as PromiseRejectedResult).reason;
 }
