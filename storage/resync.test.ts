@@ -133,3 +133,61 @@ test('the sync source syncs a SYNCING successor by itself once it sees the routi
   assert.equal(stateOf(), 'UPTODATE');
   assert.deepEqual(committedView(fabric, c), committedView(fabric, b));
 });
+
+/** Chain 100001 with C out, then back as SYNCING; B (the last SERVING target) is the sync source. */
+async function syncingChain(t: import('node:test').TestContext) {
+  const fabric = await startFabric(t);
+  const chainId = 100001;
+  const [a, b, c] = fabric.chain(chainId).targets.map((x) => x.targetId) as [TargetId, TargetId, TargetId];
+  fabric.setChain(chainId, [
+    { targetId: a, publicState: 'SERVING' },
+    { targetId: b, publicState: 'SERVING' },
+    { targetId: c, publicState: 'OFFLINE' },
+  ]);
+  const serverOf = (targetId: TargetId) => [...fabric.servers.values()].find((s) => s.targets.has(targetId))!;
+  const startSync = async (): Promise<void> => {
+    const chain = fabric.setChain(chainId, [
+      { targetId: a, publicState: 'SERVING' },
+      { targetId: b, publicState: 'SERVING' },
+      { targetId: c, publicState: 'SYNCING' },
+    ]);
+    const target = serverOf(c).targets.get(c);
+    target.localState = 'ONLINE';
+    const state = (): string => target.localState;
+    serverOf(b).applyRouting(fabric.routing.current());
+    const deadline = Date.now() + 10_000;
+    while (state() !== 'UPTODATE' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(state(), 'UPTODATE', `sync done at chain v${chain.chainVersion}`);
+  };
+  return { fabric, chainId, a, b, c, startSync };
+}
+
+test('a chunk the source holds only uncommitted (a failed write) is removed at the target, not left with old content', async (t) => {
+  const { fabric, b, c, startSync } = await syncingChain(t);
+  const old = payload(70, 800);
+  await fabric.engine(c).applyFull(cid(40, 0), { data: old, crc32c: crc32c(old), commitVer: 7, chainVer: 1 });
+  const orphan = payload(71, 300);
+  await fabric.engine(b).write(cid(40, 0), { offset: 0, data: orphan, crc32c: crc32c(orphan), updateVer: 1, chainVer: 2 });
+  assert.equal(fabric.engine(b).stat(cid(40, 0))?.commitVer, 0, 'B holds only a pending version');
+  await startSync();
+  assert.equal(fabric.engine(c).stat(cid(40, 0)), null, 'C no longer serves the removed chunk’s old content');
+});
+
+test('a late resync apply or remove does not undo a version written during the sync', async (t) => {
+  const { fabric, chainId, c, startSync } = await syncingChain(t);
+  await startSync();
+  // C is SYNCING→UPTODATE at this chain version; put it back to SYNCING at a fresh version and write through it.
+  const chain = fabric.chain(chainId);
+  const syncing = fabric.setChain(chainId, chain.targets.map((x) => ({ targetId: x.targetId, publicState: x.targetId === c ? 'SYNCING' as const : 'SERVING' as const })));
+  await fabric.client.write({ chainId, chunkId: cid(41, 0), offset: 0, data: payload(1, 500) });
+  const v2 = await fabric.client.write({ chainId, chunkId: cid(41, 0), offset: 0, data: payload(2, 500) });
+  assert.equal(fabric.engine(c).stat(cid(41, 0))?.commitVer, v2.commitVer);
+
+  const stubC = rawStub(t, fabric, c);
+  const late = payload(1, 500);
+  const chunk = { chunkId: cid(41, 0), commitVer: v2.commitVer - 1, chainVer: syncing.chainVersion, length: late.length, crc32c: crc32c(late) };
+  await stubC.applyFull({ targetId: c, chainVer: syncing.chainVersion, chunks: [chunk], data: late });
+  assert.equal(fabric.engine(c).stat(cid(41, 0))?.commitVer, v2.commitVer, 'the late copy of version 1 was skipped');
+  assert.equal((await stubC.applyRemove({ targetId: c, chainVer: syncing.chainVersion, chunkIds: [cid(41, 0)] })).applied, 0);
+  assert.deepEqual((await fabric.engine(c).read(cid(41, 0), WHOLE)).data, payload(2, 500));
+});
