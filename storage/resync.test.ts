@@ -1,6 +1,7 @@
 import { crc32c } from '@node-rs/crc32';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import { hasCode } from '../infra/errors.ts';
 import type { TargetId } from '../infra/mgmtd/index.ts';
 import type { ServiceStub } from '../infra/rpc/index.ts';
@@ -135,7 +136,7 @@ test('the sync source syncs a SYNCING successor by itself once it sees the routi
 });
 
 /** Chain 100001 with C out, then back as SYNCING; B (the last SERVING target) is the sync source. */
-async function syncingChain(t: import('node:test').TestContext) {
+async function syncingChain(t: TestContext) {
   const fabric = await startFabric(t);
   const chainId = 100001;
   const [a, b, c] = fabric.chain(chainId).targets.map((x) => x.targetId) as [TargetId, TargetId, TargetId];
