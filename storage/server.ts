@@ -117,7 +117,7 @@ export class StorageServer {
       localStateChanged: options.onLocalStateChange ?? (() => undefined),
     };
     const resync = new ResyncWorker({
-      routing: () => options.routing.current(),
+      routing: options.routing,
       targets,
       locks: deps.locks,
       inflight: deps.inflight,

@@ -1,5 +1,6 @@
 import { findChain, findTarget } from '../../infra/mgmtd/index.ts';
-import type { ChainId, RoutingInfo } from '../../infra/mgmtd/index.ts';
+import type { ChainId } from '../../infra/mgmtd/index.ts';
+import type { RoutingSource } from '../routing-source.ts';
 import type { ServiceStub } from '../../infra/rpc/index.ts';
 import type { ChainView } from '../chain-view.ts';
 import type { ChunkLock } from '../chunk-lock.ts';
@@ -16,7 +17,7 @@ export const RESYNC_WORKER_DEFAULTS = {
 } as const;
 
 export interface ResyncWorkerOptions {
-  readonly routing: () => RoutingInfo;
+  readonly routing: RoutingSource;
   readonly targets: TargetRegistry;
   readonly locks: ChunkLock;
   readonly inflight: InflightUpdates;
@@ -43,7 +44,7 @@ export class ResyncWorker {
   /** Looks at the newest routing and starts the syncs it calls for. */
   poke(): void {
     if (this.closed) return;
-    const routing = this.options.routing();
+    const routing = this.options.routing.current();
     for (const target of this.options.targets.all()) {
       if (target.rejoining) continue;
       const chainId = findTarget(routing, target.targetId)?.chainId ?? null;
@@ -70,8 +71,8 @@ export class ResyncWorker {
     const what = `sync of target ${view.successor!.targetId} (chain ${view.chain.chainId} v${view.chain.chainVersion}) from ${view.target.targetId}`;
     try {
       this.options.log(`${what}: started`);
-      const { locks, inflight, fence } = this.options;
-      const summary = await syncSuccessor(view, await this.options.successor(view), { locks, inflight, fence });
+      const { routing, locks, inflight, fence } = this.options;
+      const summary = await syncSuccessor(view, await this.options.successor(view), { routing, locks, inflight, fence });
       this.options.log(`${what}: done in ${summary.elapsedMs} ms, ${summary.removed} removed, ${summary.copied} chunks (${summary.bytes} bytes) copied`);
       this.options.onSynced?.(summary);
     } catch (err) {
