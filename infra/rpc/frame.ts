@@ -69,6 +69,26 @@ export function isResponse(header: FrameFields): boolean {
   return (header.flags & FrameFlag.RESPONSE) !== 0;
 }
 
+/**
+ * CRC32C values of byte arrays that were checked just now, by the array object: a bulk section this process
+ * received and verified (which a storage node forwards down its chain as it is), or content a caller verified
+ * against its stored checksum (`rememberBulkChecksum`). Sending such an array takes its checksum from here instead
+ * of hashing a MiB again.
+ *
+ * The entry belongs to the object, not its bytes: whoever changes the bytes afterwards sends a frame whose bulk
+ * fails the receiver's check (RPC_BAD_FRAME), never one with a checksum made up to match. Nobody does today.
+ */
+const knownBulkCrcs = new WeakMap<Uint8Array, number>();
+
+/** Records that `bytes` has CRC32C `crc`, checked by the caller; a later send of the same object reuses it. */
+export function rememberBulkChecksum(bytes: Uint8Array, crc: number): void {
+  knownBulkCrcs.set(bytes, crc >>> 0);
+}
+
+function bulkChecksum(bulk: Uint8Array): number {
+  return knownBulkCrcs.get(bulk) ?? crc32c(bulk);
+}
+
 /** Builds the 48-byte header for `frame`, computing lengths and all three checksums. */
 export function encodeHeader(frame: OutgoingFrame): Buffer {
   const hasBulk = frame.bulk !== null;
@@ -87,7 +107,7 @@ export function encodeHeader(frame: OutgoingFrame): Buffer {
   header.writeUInt32BE(frame.body.length, 28);
   header.writeUInt32BE(hasBulk ? frame.bulk.length : 0, 32);
   header.writeUInt32BE(crc32c(frame.body), 36);
-  header.writeUInt32BE(hasBulk ? crc32c(frame.bulk) : 0, 40);
+  header.writeUInt32BE(hasBulk ? bulkChecksum(frame.bulk) : 0, 40);
   header.writeUInt32BE(crc32c(header.subarray(0, HEADER_SIZE - 4)), HEADER_SIZE - 4);
   return header;
 }
@@ -132,5 +152,6 @@ export function verifyPayload(header: FrameHeader, payload: Buffer): Frame {
   if ((header.flags & FrameFlag.HAS_BULK) === 0) return { header, body, bulk: null };
   const bulk = payload.subarray(header.bodyLength, header.bodyLength + header.bulkLength);
   if (crc32c(bulk) !== header.bulkCrc) throw RpcError.BAD_FRAME('bulk checksum mismatch');
+  knownBulkCrcs.set(bulk, header.bulkCrc);
   return { header, body, bulk };
 }

@@ -44,7 +44,10 @@ export interface ChunkEngineOptions {
   readonly growthBytes: number;
   /** Bytes of slots the target may hold (committed, pending and in-flight versions); null: only the disk limits. */
   readonly capacityBytes: number | null;
-  /** fdatasync every slot write and sync every metadata commit before acknowledging. Off only for benchmarks. */
+  /**
+   * fdatasync every slot write and sync every metadata commit before acknowledging (concurrent writers share the
+   * syncs of one data file, and lmdb-js commits the transactions of one event turn together). Off only in tests.
+   */
   readonly durable: boolean;
   readonly faults: ChunkEngineFaults | null;
 }

@@ -62,13 +62,16 @@ export class EngineCore {
     }
   }
 
-  /** Puts `content` into a newly reserved slot, durable before it returns; null for empty content. */
-  async writeNewSlot(op: EngineOp, chunkId: Buffer, content: Uint8Array): Promise<SlotAddress | null> {
+  /**
+   * Puts `content` into a newly reserved slot; null for empty content. With `sync: 'now'` the content is durable
+   * before it returns; with `'later'` the caller owes a `files.syncSlot` before it acknowledges anything.
+   */
+  async writeNewSlot(op: EngineOp, chunkId: Buffer, content: Uint8Array, sync: 'now' | 'later' = 'now'): Promise<SlotAddress | null> {
     const sizeClass = sizeClassFor(this.layout, content.length);
     if (sizeClass === null) return null;
     const slot = await this.allocator.reserve(sizeClass);
     try {
-      await this.files.writeSlot(slot, content, { op, chunkId });
+      await this.files.writeSlot(slot, content, { op, chunkId }, sync);
     } catch (err) {
       this.allocator.unreserve(slot);
       throw err;
@@ -113,6 +116,11 @@ export class EngineCore {
     this.faults?.step('metadata-written', { op: step.op, chunkId: step.chunkId });
     for (const slot of freed) this.allocator.release(slot);
     this.metrics.increment('storage.chunk.slots_freed', freed.length);
+  }
+
+  /** Stops the engine after a failure that may leave memory and disk disagreeing; only a reopen may continue. */
+  fail(err: unknown): void {
+    this.failure ??= err instanceof Error ? err : new Error(String(err));
   }
 
   assertUsable(): void {

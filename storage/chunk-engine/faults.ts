@@ -6,7 +6,8 @@ import type { ChunkId } from './types.ts';
  * step persists before the next starts, and `close()` writes nothing), so close + reopen simulates the crash.
  *
  *   slot-write        inside a slot's data write; an errno-style error (code ENOSPC) is handled as the disk's own
- *   metadata-write    data durable in its new slot (if any), metadata transaction not started
+ *   metadata-write    data in its new slot (if any), metadata transaction not started; the data is durable, except
+ *                     for a pending version, whose fdatasync runs alongside its transaction (stage-pending.ts)
  *   metadata-written  metadata transaction committed, the operation not yet acknowledged, freed slots not yet reusable
  *   file-grow         inside growing a data file; errno-style errors are handled as the disk's own
  *   file-grown        a data file grew by a group of slots, none handed out yet

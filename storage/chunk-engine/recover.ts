@@ -11,7 +11,11 @@ export interface RecoveryReport {
   readonly chunks: number;
   /** Uncommitted versions kept as they were, for the chain to commit or replace. */
   readonly pendingKept: number;
-  /** Pending versions whose slot content failed its checksum (possible only with `durable: false`): dropped. */
+  /**
+   * Pending versions whose slot content failed its checksum: dropped. Never acknowledged: a pending version's
+   * fdatasync runs alongside its transaction (stage-pending.ts), so a power loss can keep the record and lose the
+   * content; so can any crash with `durable: false`.
+   */
   readonly pendingDropped: number;
   /** Slots the bitmaps marked in use that no record names (apart from dropped pending versions' slots): freed. */
   readonly orphanSlotsFreed: number;

@@ -62,8 +62,11 @@ export class SlotFiles {
     this.sizes.set(name, bytes);
   }
 
-  /** Writes one version's content at the start of its slot; durable when the promise resolves (unless not durable). */
-  async writeSlot(slot: SlotAddress, content: Uint8Array, context: StepContext): Promise<void> {
+  /**
+   * Writes one version's content at the start of its slot. With `sync: 'now'` it is durable when the promise
+   * resolves (unless not durable); with `'later'` the caller must `syncSlot` before it relies on the bytes.
+   */
+  async writeSlot(slot: SlotAddress, content: Uint8Array, context: StepContext, sync: 'now' | 'later' = 'now'): Promise<void> {
     const size = this.layout.sizeClasses[slot.sizeClass]!;
     if (content.length > size) throw GeneralError.INTERNAL(`content of ${content.length} bytes does not fit a ${size}-byte slot`);
     const data = await this.handle(fileName(this.layout, slot.sizeClass, slot.file));
@@ -74,8 +77,18 @@ export class SlotFiles {
         const { bytesWritten } = await data.fh.write(content, done, content.length - done, slot.index * size + done);
         done += bytesWritten;
       }
-      if (this.durable) await data.sync();
+      if (this.durable && sync === 'now') await data.sync();
     });
+  }
+
+  /**
+   * Makes the slot's written content durable (no-op unless durable). Writers to one file share fdatasync calls
+   * (group commit, see DataFile), so concurrent updates pay for one sync between them.
+   */
+  async syncSlot(slot: SlotAddress): Promise<void> {
+    if (!this.durable) return;
+    const data = await this.handle(fileName(this.layout, slot.sizeClass, slot.file));
+    await ioStep(data.path, () => data.sync());
   }
 
   async readSlot(slot: SlotAddress, length: number): Promise<Buffer> {

@@ -1,5 +1,6 @@
 import { crc32c } from '@node-rs/crc32';
 import { StorageError } from '../../../infra/errors.ts';
+import { rememberBulkChecksum } from '../../../infra/rpc/index.ts';
 import { checkChunkId, chunkIdHex, describeChunkId } from '../chunk-key.ts';
 import { toChunkMeta, type EngineCore } from '../engine-core.ts';
 import { maxChunkSize } from '../layout.ts';
@@ -23,6 +24,9 @@ export async function readChunk(core: EngineCore, chunkId: ChunkId, req: ReadReq
   const start = Math.min(req.offset, content.length);
   const data = content.subarray(start, Math.min(content.length, req.offset + req.length));
   const meta = toChunkMeta(key, record);
+  // The whole content was just verified against its checksum: a storage node sending it as a reply's bulk reuses
+  // that value for the frame rather than hashing the bytes once more.
+  if (data.length === content.length) rememberBulkChecksum(data, record.crc32c);
   core.metrics.increment('storage.chunk.reads');
   core.metrics.increment('storage.chunk.read_bytes', data.length);
   return {
