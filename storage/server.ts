@@ -21,6 +21,7 @@ import { TargetRegistry } from './target-registry.ts';
 import type { LocalTarget } from './target-registry.ts';
 import { nextLocalStatus, publicStateOf } from './local-states.ts';
 import { ResyncWorker } from './resync/resync-worker.ts';
+import { Redriver } from './redriver.ts';
 import type { WriteFence } from './write-fence.ts';
 import type { RoutingInfo } from '../infra/mgmtd/index.ts';
 import type { ServiceStub } from '../infra/rpc/index.ts';
@@ -73,6 +74,7 @@ export class StorageServer {
     private readonly peers: RpcClient,
     readonly targets: TargetRegistry,
     private readonly resync: ResyncWorker,
+    private readonly redriver: Redriver,
   ) {}
 
   static async create(options: StorageServerOptions): Promise<StorageServer> {
@@ -115,7 +117,9 @@ export class StorageServer {
       forward,
       fence,
       localStateChanged: options.onLocalStateChange ?? (() => undefined),
+      updateFailed: (chainId, chunkId) => redriver.chunkFailed(chainId, chunkId),
     };
+    const redriver = new Redriver(deps, (message) => (options.log ?? (() => undefined))(`redrive: ${message}`));
     const resync = new ResyncWorker({
       routing: options.routing,
       targets,
@@ -137,7 +141,7 @@ export class StorageServer {
       remove: (req) => handleRemove(deps, req),
       truncate: (req) => handleTruncate(deps, req),
     });
-    return new StorageServer(rpc, peers, targets, resync);
+    return new StorageServer(rpc, peers, targets, resync, redriver);
   }
 
   /**
@@ -157,6 +161,7 @@ export class StorageServer {
       }
     }
     this.resync.poke();
+    this.redriver.routingChanged(routing);
     return changed;
   }
 
@@ -168,6 +173,7 @@ export class StorageServer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.resync.close();
+      await this.redriver.close();
       await this.rpc.close();
       await this.peers.close();
       await this.targets.close();

@@ -36,6 +36,8 @@ export interface FabricOptions {
   readonly serverFaults?: (nodeId: number) => RpcFaults | null;
   readonly forwardFaults?: (nodeId: number) => RpcFaults | null;
   readonly storageFaults?: (nodeId: number) => StorageFaults | null;
+  /** How long a replica waits for its successor; 5 s by default. */
+  readonly forwardTimeoutMs?: number;
 }
 
 export interface Fabric {
@@ -73,7 +75,7 @@ export async function startFabric(t: TestContext, options: FabricOptions = {}): 
       rpc: { faults: options.serverFaults?.(nodeId) ?? null, closeGraceMs: 1000 },
       forwardFaults: options.forwardFaults?.(nodeId) ?? null,
       faults: options.storageFaults?.(nodeId) ?? null,
-      forwardTimeoutMs: 5000,
+      forwardTimeoutMs: options.forwardTimeoutMs ?? 5000,
     });
     t.after(() => server.close());
     servers.set(nodeId, server);

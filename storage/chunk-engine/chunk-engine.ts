@@ -11,6 +11,8 @@ import { applyFullChunk, applyRemoveChunk } from './ops/apply-full.ts';
 import { commitChunk } from './ops/commit.ts';
 import { lastChunkOf, listChunkMetas, statChunk } from './ops/list.ts';
 import { readChunk } from './ops/read.ts';
+import { readPendingChunk } from './ops/read-pending.ts';
+import type { PendingContent } from './ops/read-pending.ts';
 import { removeChunk } from './ops/remove.ts';
 import { replaceChunk } from './ops/replace.ts';
 import { truncateChunk } from './ops/truncate.ts';
@@ -139,6 +141,11 @@ export class ChunkEngine {
 
   read(chunkId: ChunkId, req: ReadRequest): Promise<ReadResult> {
     return this.run(() => readChunk(this.core, chunkId, req));
+  }
+
+  /** The content of the pending version (null: none; `content` null: a tombstone), checksum-checked. */
+  readPending(chunkId: ChunkId): Promise<PendingContent | null> {
+    return this.run(() => readPendingChunk(this.core, chunkId));
   }
 
   /** Resync: committed full-chunk install. */

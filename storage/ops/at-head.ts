@@ -28,10 +28,15 @@ export function atHead(deps: StorageDeps, req: HeadRequest, what: string, body: 
       });
     }
     requireState(view, ['SERVING'], what);
-    return deps.locks.withLock(chunkLockKey(view.target.targetId, req.chunkId), () => {
+    return deps.locks.withLock(chunkLockKey(view.target.targetId, req.chunkId), async () => {
       deps.fence?.check(what); // again: the wait for the lock can be long
       stillCurrent(deps.routing, view);
-      return body(view);
+      try {
+        return await body(view);
+      } catch (err) {
+        if (view.target.engine.stat(req.chunkId)?.pending != null) deps.updateFailed(req.chainId, req.chunkId);
+        throw err;
+      }
     });
   });
 }

@@ -19,6 +19,8 @@ export interface StorageDeps {
   readonly forward: (view: ChainView, req: UpdateReq) => Promise<UpdateRsp>;
   /** Checked before every write, forwarded update and resync apply; null when the node is not fenced. */
   readonly fence: WriteFence | null;
+  /** An update failed at this head after it may have staged a version: look at the chunk again later. */
+  readonly updateFailed: (chainId: number, chunkId: Uint8Array) => void;
   /** Tells the node a target's local state changed, so its heartbeat reports it now. */
   readonly localStateChanged: () => void;
 }

@@ -5,6 +5,7 @@ import { maxChunkSize } from '../chunk-engine/index.ts';
 import type { ChunkEngine, UpdateResult } from '../chunk-engine/index.ts';
 import type { UpdateReq, WriteRsp } from '../protocol.ts';
 import type { StorageDeps } from './deps.ts';
+import { overlay } from './latest-content.ts';
 
 /** The reply to a remove: no chunk left. */
 export const REMOVED: WriteRsp = { commitVer: 0, chunkLength: 0, chunkCrc32c: 0 };
@@ -110,10 +111,7 @@ export async function wholeChunk(engine: ChunkEngine, chunkId: Uint8Array, write
   } catch (err) {
     if (!hasCode(err, 'STORAGE_CHUNK_NOT_FOUND')) throw err;
   }
-  const content = Buffer.alloc(Math.max(base.length, write.offset + write.data.length));
-  base.copy(content);
-  content.set(write.data, write.offset);
-  return content;
+  return overlay(base, write.offset, write.data);
 }
 
 /**

@@ -4,7 +4,8 @@ import { maxChunkSize } from '../chunk-engine/index.ts';
 import type { TruncateReq, WriteRsp } from '../protocol.ts';
 import { atHead } from './at-head.ts';
 import type { StorageDeps } from './deps.ts';
-import { stageForwardCommit, wholeChunk } from './replicate.ts';
+import { latestContent } from './latest-content.ts';
+import { stageForwardCommit } from './replicate.ts';
 
 /**
  * Sets a chunk's length (shorter cuts, longer pads with zeros; a missing chunk is created), at the chain head. The
@@ -19,9 +20,9 @@ export function handleTruncate(deps: StorageDeps, req: TruncateReq): Promise<Wri
       throw GeneralError.INVALID_ARGUMENT(`truncate length must be an integer in [0, ${limit}], got ${req.length}`, { context: { length: req.length } });
     }
     const meta = engine.stat(req.chunkId);
-    const committed = await wholeChunk(engine, req.chunkId, { offset: 0, data: new Uint8Array(0) });
+    const base = await latestContent(engine, req.chunkId);
     const content = Buffer.alloc(req.length);
-    committed.copy(content, 0, 0, Math.min(committed.length, req.length));
+    base.copy(content, 0, 0, Math.min(base.length, req.length));
     const updateVer = Math.max(meta?.commitVer ?? 0, meta?.pending?.updateVer ?? 0) + 1;
     return stageForwardCommit(deps, view, req.chunkId, { kind: 'REPLACE', updateVer, offset: 0, data: content, crc32c: crc32c(content) });
   });

@@ -3,7 +3,8 @@ import type { WriteReq, WriteRsp } from '../protocol.ts';
 import { atHead } from './at-head.ts';
 import { checkPayload } from './check-data.ts';
 import type { StorageDeps } from './deps.ts';
-import { stageForwardCommit, wholeChunk } from './replicate.ts';
+import { latestContent, overlay } from './latest-content.ts';
+import { stageForwardCommit } from './replicate.ts';
 import type { ReplicaUpdate } from './replicate.ts';
 
 /**
@@ -11,9 +12,9 @@ import type { ReplicaUpdate } from './replicate.ts';
  * updateVer = commitVer + 1, stage, forward, commit.
  *
  * A pending version found under the lock belongs to an earlier update whose round failed (its forward or commit
- * did not come back). Successors may hold it, even committed, so its version number is never reused: the new
- * update takes the next number and goes down the chain as a whole chunk, which no replica applies on top of the
- * abandoned version.
+ * did not come back). Successors may hold it, even committed and read, so it is neither undone nor its number
+ * reused: the new update lays its bytes over the pending content, takes the next number and goes down the chain as
+ * a whole chunk, which completes the failed update wherever it is missing.
  */
 export function handleWrite(deps: StorageDeps, req: WriteReq): Promise<WriteRsp> {
   const data = checkPayload(req.data, req.crc32c, 'write');
@@ -25,7 +26,7 @@ export function handleWrite(deps: StorageDeps, req: WriteReq): Promise<WriteRsp>
     if (pending === null) {
       update = { kind: 'WRITE', updateVer: (meta?.commitVer ?? 0) + 1, offset: req.offset, data, crc32c: req.crc32c };
     } else {
-      const content = await wholeChunk(engine, req.chunkId, { offset: req.offset, data });
+      const content = overlay(await latestContent(engine, req.chunkId), req.offset, data);
       update = { kind: 'REPLACE', updateVer: pending.updateVer + 1, offset: 0, data: content, crc32c: crc32c(content) };
     }
     return stageForwardCommit(deps, view, req.chunkId, update);

@@ -1,0 +1,50 @@
+import { crc32c } from '@node-rs/crc32';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FaultRules } from '../infra/rpc/index.ts';
+import { cid, payload, replicaStates, startFabric } from './test-kit.ts';
+
+const WHOLE = { offset: 0, length: 64 * 1024 };
+
+/**
+ * A write whose round fails at the head after the rest of the chain committed it: the head's reply from its
+ * successor is lost, so the client is told it failed, while the middle and the tail serve the new version.
+ */
+async function failedRound(t: TestContext) {
+  const forward = new FaultRules();
+  const fabric = await startFabric(t, { forwardFaults: () => forward, forwardTimeoutMs: 300, client: { maxAttempts: 1 } });
+  const chain = fabric.chain(100001);
+  const ids = chain.targets.map((x) => x.targetId);
+  const w0 = payload(0, 1000);
+  await fabric.client.write({ chainId: chain.chainId, chunkId: cid(50, 0), offset: 0, data: w0 });
+  forward.add({ method: 'storage.update', side: 'client', action: { kind: 'dropReply' }, times: 1 });
+  const w1 = payload(1, 1000);
+  await assert.rejects(fabric.client.write({ chainId: chain.chainId, chunkId: cid(50, 0), offset: 0, data: w1 }));
+  assert.deepEqual((await fabric.engine(ids[2]!).read(cid(50, 0), WHOLE)).data, w1, 'the tail committed and serves the failed write');
+  assert.notEqual(fabric.engine(ids[0]!).stat(cid(50, 0))?.pending, null, 'the head still holds it pending');
+  return { fabric, chain, ids, w1 };
+}
+
+test('the write after a failed round builds on the failed version, which readers may have seen, not on the older one', async (t) => {
+  const { fabric, chain, ids, w1 } = await failedRound(t);
+  const patch = payload(2, 100);
+  await fabric.client.write({ chainId: chain.chainId, chunkId: cid(50, 0), offset: 500, data: patch });
+  const expected = Buffer.from(w1);
+  expected.set(patch, 500);
+  assert.deepEqual(replicaStates(fabric, ids, cid(50, 0)).map((s) => (s as { crc32c: number }).crc32c), ids.map(() => crc32c(expected)));
+  for (const id of ids) assert.deepEqual((await fabric.engine(id).read(cid(50, 0), WHOLE)).data, expected, `target ${id}`);
+});
+
+test('a failed round nobody retries is completed by the head, so reads stop answering "not committed"', async (t) => {
+  const { fabric, chain, ids, w1 } = await failedRound(t);
+  const deadline = Date.now() + 15_000;
+  while (fabric.engine(ids[0]!).stat(cid(50, 0))?.pending != null && Date.now() < deadline) await sleep(50);
+  for (const id of ids) {
+    assert.equal(fabric.engine(id).stat(cid(50, 0))?.pending, null, `target ${id} holds no pending version`);
+    assert.deepEqual((await fabric.engine(id).read(cid(50, 0), WHOLE)).data, w1, `target ${id}`);
+  }
+  const read = await fabric.newClient().read({ chainId: chain.chainId, chunkId: cid(50, 0), ...WHOLE });
+  assert.deepEqual(read.data, w1);
+});

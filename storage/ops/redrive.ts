@@ -1,0 +1,45 @@
+import { crc32c } from '@node-rs/crc32';
+import { findChain } from '../../infra/mgmtd/index.ts';
+import type { ChainId } from '../../infra/mgmtd/index.ts';
+import { stillCurrent, viewChain } from '../chain-view.ts';
+import type { ChainView } from '../chain-view.ts';
+import { chunkLockKey } from '../chunk-lock.ts';
+import type { StorageDeps } from './deps.ts';
+import { stageForwardCommit } from './replicate.ts';
+
+/**
+ * Completes an update whose round failed and that nobody retried (the client gave up, or the head died and this
+ * target took its place): while its pending version sits at the head, reads of the chunk answer "not committed" at
+ * every replica that holds it. Under the chunk lock, the head sends the pending content (or the tombstone) down the
+ * chain again as the next version, which commits it everywhere. Returns whether there was anything to complete.
+ */
+export async function redriveChunk(deps: StorageDeps, view: ChainView, chunkId: Uint8Array): Promise<boolean> {
+  const { engine, targetId } = view.target;
+  return deps.locks.withLock(chunkLockKey(targetId, chunkId), async () => {
+    stillCurrent(deps.routing, view);
+    deps.fence?.check('completing a failed update');
+    const pending = await engine.readPending(chunkId);
+    if (pending === null) return false;
+    const updateVer = pending.updateVer + 1;
+    if (pending.content === null) {
+      await stageForwardCommit(deps, view, chunkId, { kind: 'REMOVE', updateVer, offset: 0, data: new Uint8Array(0), crc32c: 0 });
+    } else {
+      const data = pending.content;
+      await stageForwardCommit(deps, view, chunkId, { kind: 'REPLACE', updateVer, offset: 0, data, crc32c: crc32c(data) });
+    }
+    return true;
+  });
+}
+
+/** Completes every pending version of the chain's head target held here; the number completed. */
+export async function redriveChain(deps: StorageDeps, chainId: ChainId): Promise<number> {
+  const chain = findChain(deps.routing.current(), chainId);
+  if (chain === null) return 0;
+  const view = await viewChain(deps.routing, deps.targets, chainId, chain.chainVersion);
+  if (!view.isHead) return 0;
+  let done = 0;
+  for (const meta of view.target.engine.listChunks({ begin: null, end: null, limit: null })) {
+    if (meta.pending !== null && (await redriveChunk(deps, view, meta.chunkId))) done += 1;
+  }
+  return done;
+}
