@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FirepondError, GeneralError, StorageError } from '../infra/errors.ts';
 import { chainIdOfChunk, fileChainIds, findChain, findChainTable } from '../infra/mgmtd/index.ts';
 import type { ChainId, ChainInfo, FileLayout, RoutingInfo, TargetId } from '../infra/mgmtd/index.ts';
-import { createStub, RpcClient } from '../infra/rpc/index.ts';
+import { createStub, knownBulkChecksum, rememberBulkChecksum, RpcClient } from '../infra/rpc/index.ts';
 import type { RpcClientOptions } from '../infra/rpc/index.ts';
 import { backoffDelay, retryVerdict } from './client-retry.ts';
 import { targetAddress } from './node-address.ts';
@@ -98,6 +98,7 @@ export class StorageClient {
 
   write(io: ChunkWrite): Promise<WriteRsp> {
     const checksum = crc32c(io.data);
+    rememberBulkChecksum(io.data, checksum); // the transport's bulk checksum is the same: hash once
     return this.atHead(io.chainId, (stub, chain, tag) =>
       stub.write({ chunkId: io.chunkId, chainId: chain.chainId, chainVer: chain.chainVersion, offset: io.offset, crc32c: checksum, tag, data: io.data }),
     );
@@ -149,8 +150,10 @@ export class StorageClient {
         notCommitted = err instanceof FirepondError && err.code === 'STORAGE_NOT_COMMITTED';
         throw err;
       }
-      const data = Buffer.from(rsp.data ?? new Uint8Array(0));
-      if (crc32c(data) !== rsp.crc32c >>> 0) {
+      // The bytes as they arrived (no copy); their CRC32C is known when the transport just verified them.
+      const raw = rsp.data ?? new Uint8Array(0);
+      const data = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+      if ((knownBulkChecksum(raw) ?? crc32c(data)) !== rsp.crc32c >>> 0) {
         throw StorageError.CHECKSUM_MISMATCH(`read from target ${target.targetId} arrived corrupted`, { context: { targetId: target.targetId } });
       }
       return { data, commitVer: rsp.commitVer, chunkLength: rsp.chunkLength };

@@ -85,6 +85,14 @@ export function rememberBulkChecksum(bytes: Uint8Array, crc: number): void {
   knownBulkCrcs.set(bytes, crc >>> 0);
 }
 
+/**
+ * The CRC32C of `bytes` if this process checked it just now: a bulk section received and verified against its frame
+ * checksum, or an array passed to `rememberBulkChecksum`; undefined otherwise (then hash it).
+ */
+export function knownBulkChecksum(bytes: Uint8Array): number | undefined {
+  return knownBulkCrcs.get(bytes);
+}
+
 function bulkChecksum(bulk: Uint8Array): number {
   return knownBulkCrcs.get(bulk) ?? crc32c(bulk);
 }

@@ -7,7 +7,7 @@ export { RpcClient, RPC_CLIENT_DEFAULTS } from './client.ts';
 export type { RpcClientOptions } from './client.ts';
 export type { AddressPoolStats } from './client-pool.ts';
 export { FaultRules } from './faults.ts';
-export { rememberBulkChecksum } from './frame.ts';
+export { knownBulkChecksum, rememberBulkChecksum } from './frame.ts';
 export type { FaultAction, FaultPoint, FaultRule, RpcFaults } from './faults.ts';
 export { consoleRpcLogger } from './logger.ts';
 export type { RpcLogger } from './logger.ts';
