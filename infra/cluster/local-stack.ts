@@ -34,6 +34,8 @@ export interface UpOptions {
   readonly failureIntervalMs?: number;
   /** Storage nodes' `--heartbeat-ms` (their default when absent); keep it well under the failure interval. */
   readonly heartbeatMs?: number;
+  /** mgmtd's `--lease-ms` (its default when absent): how soon a standby takes over from a dead primary. */
+  readonly leaseMs?: number;
 }
 
 export interface StackStatus {
@@ -70,6 +72,7 @@ export async function up(options: UpOptions): Promise<StackStatus & { readonly s
   const mgmtds = await Promise.all(LOCAL_CLUSTER.mgmtdNames.map((name) => ensureService(dataDir, name, started, 'infra/mgmtd/server.ts', [
     '--kv', `lmdb:${kvDir}`,
     ...(options.failureIntervalMs === undefined ? [] : ['--failure-interval-ms', String(options.failureIntervalMs)]),
+    ...(options.leaseMs === undefined ? [] : ['--lease-ms', String(options.leaseMs)]),
   ])));
 
   await withMgmtd(dataDir, async (mgmtd) => {
