@@ -36,6 +36,8 @@ export interface ResyncWorkerOptions {
  */
 export class ResyncWorker {
   private readonly running = new Map<ChainId, Promise<void>>();
+  /** Chain versions whose sync finished: the routing that makes the target SERVING follows, not another sync. */
+  private readonly synced = new Map<ChainId, Set<number>>();
   private retry: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -49,7 +51,7 @@ export class ResyncWorker {
       if (target.rejoining) continue;
       const chainId = findTarget(routing, target.targetId)?.chainId ?? null;
       const chain = chainId === null ? null : findChain(routing, chainId);
-      if (chain === null || this.running.has(chain.chainId)) continue;
+      if (chain === null || this.running.has(chain.chainId) || this.synced.get(chain.chainId)?.has(chain.chainVersion) === true) continue;
       const position = chain.targets.findIndex((t) => t.targetId === target.targetId);
       const next = chain.targets[position + 1];
       if (chain.targets[position]?.publicState !== 'SERVING' || next?.publicState !== 'SYNCING') continue;
@@ -74,6 +76,7 @@ export class ResyncWorker {
       const { routing, locks, inflight, fence } = this.options;
       const summary = await syncSuccessor(view, await this.options.successor(view), { routing, locks, inflight, fence });
       this.options.log(`${what}: done in ${summary.elapsedMs} ms, ${summary.removed} removed, ${summary.copied} chunks (${summary.bytes} bytes) copied`);
+      this.synced.set(view.chain.chainId, new Set([view.chain.chainVersion, summary.chainVer]));
       this.options.onSynced?.(summary);
     } catch (err) {
       this.options.log(`${what}: failed, looking again in ${this.options.retryMs ?? RESYNC_WORKER_DEFAULTS.retryMs} ms: ${(err as Error).message}`);
