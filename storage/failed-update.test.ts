@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FaultRules } from '../infra/rpc/index.ts';
-import { cid, payload, replicaStates, startFabric } from './test-kit.ts';
+import { hasCode } from '../infra/errors.ts';
+import { cid, payload, rawStub, replicaStates, startFabric } from './test-kit.ts';
 
 const WHOLE = { offset: 0, length: 64 * 1024 };
 
@@ -47,4 +48,21 @@ test('a failed round nobody retries is completed by the head, so reads stop answ
   }
   const read = await fabric.newClient().read({ chainId: chain.chainId, chunkId: cid(50, 0), ...WHOLE });
   assert.deepEqual(read.data, w1);
+});
+
+test('a late copy of an older update does not replace a newer pending version at a successor', async (t) => {
+  const fabric = await startFabric(t);
+  const chain = fabric.chain(100001);
+  const [, b] = chain.targets.map((x) => x.targetId);
+  await fabric.client.write({ chainId: chain.chainId, chunkId: cid(51, 0), offset: 0, data: payload(0, 500) });
+  // B holds version 3 pending (a retry at a newer version got there first); version 2 arrives late.
+  const newer = payload(3, 500);
+  await fabric.engine(b!).replace(cid(51, 0), { data: newer, crc32c: crc32c(newer), updateVer: 3, chainVer: chain.chainVersion });
+  const late = payload(2, 500);
+  const stub = rawStub(t, fabric, b!);
+  await assert.rejects(
+    stub.update({ chunkId: cid(51, 0), chainId: chain.chainId, chainVer: chain.chainVersion, kind: 'REPLACE', updateVer: 2, offset: 0, crc32c: crc32c(late), data: late }),
+    (e) => hasCode(e, 'STORAGE_NOT_COMMITTED') && /arrived after version 3/.test((e as Error).message),
+  );
+  assert.equal(fabric.engine(b!).stat(cid(51, 0))?.pending?.updateVer, 3, 'the newer pending version stays');
 });

@@ -37,7 +37,7 @@ export interface ResyncWorkerOptions {
 export class ResyncWorker {
   private readonly running = new Map<ChainId, Promise<void>>();
   /** Chain versions whose sync finished: the routing that makes the target SERVING follows, not another sync. */
-  private readonly synced = new Map<ChainId, Set<number>>();
+  private readonly synced = new Map<ChainId, number>();
   private retry: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -51,7 +51,7 @@ export class ResyncWorker {
       if (target.rejoining) continue;
       const chainId = findTarget(routing, target.targetId)?.chainId ?? null;
       const chain = chainId === null ? null : findChain(routing, chainId);
-      if (chain === null || this.running.has(chain.chainId) || this.synced.get(chain.chainId)?.has(chain.chainVersion) === true) continue;
+      if (chain === null || this.running.has(chain.chainId) || this.synced.get(chain.chainId) === chain.chainVersion) continue;
       const position = chain.targets.findIndex((t) => t.targetId === target.targetId);
       const next = chain.targets[position + 1];
       if (chain.targets[position]?.publicState !== 'SERVING' || next?.publicState !== 'SYNCING') continue;
@@ -73,10 +73,10 @@ export class ResyncWorker {
     const what = `sync of target ${view.successor!.targetId} (chain ${view.chain.chainId} v${view.chain.chainVersion}) from ${view.target.targetId}`;
     try {
       this.options.log(`${what}: started`);
-      const { routing, locks, inflight, fence } = this.options;
-      const summary = await syncSuccessor(view, await this.options.successor(view), { routing, locks, inflight, fence });
+      const { locks, inflight, fence } = this.options;
+      const summary = await syncSuccessor(view, await this.options.successor(view), { locks, inflight, fence });
       this.options.log(`${what}: done in ${summary.elapsedMs} ms, ${summary.removed} removed, ${summary.copied} chunks (${summary.bytes} bytes) copied`);
-      this.synced.set(view.chain.chainId, new Set([view.chain.chainVersion, summary.chainVer]));
+      this.synced.set(view.chain.chainId, summary.chainVer);
       this.options.onSynced?.(summary);
     } catch (err) {
       this.options.log(`${what}: failed, looking again in ${this.options.retryMs ?? RESYNC_WORKER_DEFAULTS.retryMs} ms: ${(err as Error).message}`);

@@ -6,10 +6,7 @@ import type { ChunkLock } from '../chunk-lock.ts';
 import type { InflightUpdates } from '../inflight-updates.ts';
 import { toWireMeta } from '../ops/wire-meta.ts';
 import type { FullChunk, StorageServiceDef, WireChunkMeta } from '../protocol.ts';
-import type { RoutingSource } from '../routing-source.ts';
 import type { WriteFence } from '../write-fence.ts';
-import { findChain } from '../../infra/mgmtd/index.ts';
-import { hasCode } from '../../infra/errors.ts';
 import { planResync } from './plan.ts';
 
 export const RESYNC_DEFAULTS = {
@@ -30,7 +27,6 @@ export interface SyncSummary {
 }
 
 export interface SyncDeps {
-  readonly routing: RoutingSource;
   readonly locks: ChunkLock;
   readonly inflight: InflightUpdates;
   readonly fence: WriteFence | null;
@@ -59,29 +55,16 @@ export async function syncSuccessor(
   const opts = { ...RESYNC_DEFAULTS, ...options };
   const started = Date.now();
   const targetId = view.successor!.targetId;
-  let chainVer = view.chain.chainVersion;
+  const chainVer = view.chain.chainVersion;
   const { engine } = view.target;
-  /** Runs a call to the successor, following chain-version bumps that leave both roles as they were. */
-  const call = async <T>(send: () => Promise<T>): Promise<T> => {
-    for (;;) {
-      try {
-        return await send();
-      } catch (err) {
-        if (!hasCode(err, 'STORAGE_CHAIN_VERSION_MISMATCH')) throw err;
-        const next = await sameRolesAt(deps.routing, view);
-        if (next === null || next <= chainVer) throw err;
-        chainVer = next;
-      }
-    }
-  };
   const what = `the sync of target ${targetId}`;
 
   // 0-1. Older updates drained; both sides' metadata.
-  await deps.inflight.drained(view.chain.chainId, view.chain.chainVersion);
+  await deps.inflight.drained(view.chain.chainId, chainVer);
   const theirs: WireChunkMeta[] = [];
   let begin: Uint8Array | null = null;
   do {
-    const page = await call(() => successor.dumpChunkMeta({ targetId, chainVer, begin, limit: opts.dumpPage }));
+    const page = await successor.dumpChunkMeta({ targetId, chainVer, begin, limit: opts.dumpPage });
     theirs.push(...page.metas);
     begin = page.next;
   } while (begin !== null);
@@ -98,7 +81,7 @@ export async function syncSuccessor(
       return body();
     });
   const removeThere = async (chunkId: Uint8Array): Promise<void> => {
-    removed += (await call(() => successor.applyRemove({ targetId, chainVer, chunkIds: [chunkId] }))).applied;
+    removed += (await successor.applyRemove({ targetId, chainVer, chunkIds: [chunkId] })).applied;
   };
   const removeOne = (chunkId: Uint8Array): Promise<void> =>
     locked(chunkId, async () => {
@@ -110,7 +93,7 @@ export async function syncSuccessor(
       if ((engine.stat(chunkId)?.commitVer ?? 0) === 0) return removeThere(chunkId); // removed since the listing
       const read = await engine.read(chunkId, { offset: 0, length: maxChunkSize(engine.layout) });
       const chunk: FullChunk = { chunkId, commitVer: read.commitVer, chainVer: read.chainVer, length: read.data.length, crc32c: read.crc32c };
-      await call(() => successor.applyFull({ targetId, chainVer, chunks: [chunk], data: read.data }));
+      await successor.applyFull({ targetId, chainVer, chunks: [chunk], data: read.data });
       copied += 1;
       bytes += read.data.length;
     });
@@ -118,7 +101,7 @@ export async function syncSuccessor(
   await inLanes(plan.full, opts.concurrency, sendOne);
 
   // 4. Done.
-  await call(() => successor.syncDone({ targetId, chainVer }));
+  await successor.syncDone({ targetId, chainVer });
   return { chainId: view.chain.chainId, chainVer, targetId, removed, copied, bytes, elapsedMs: Date.now() - started };
 }
 
@@ -140,17 +123,4 @@ async function inLanes<T>(items: readonly T[], width: number, run: (item: T) => 
   const results = await Promise.allSettled(lanes);
   const rejected = results.find((r) => r.status === 'rejected');
   if (rejected !== undefined) throw (rejected as PromiseRejectedResult).reason;
-}
-
-/**
- * The chain's newest version (refreshing routing) if this target is still its last SERVING one and the same target
- * follows it as SYNCING; null otherwise.
- */
-async function sameRolesAt(routing: RoutingSource, view: ChainView): Promise<number | null> {
-  const chain = findChain(await routing.refresh(), view.chain.chainId);
-  if (chain === null) return null;
-  const position = chain.targets.findIndex((t) => t.targetId === view.target.targetId);
-  const next = chain.targets[position + 1];
-  const roles = position >= 0 && chain.targets[position]!.publicState === 'SERVING' && next?.targetId === view.successor!.targetId && next.publicState === 'SYNCING';
-  return roles ? chain.chainVersion : null;
 }
