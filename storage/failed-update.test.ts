@@ -66,3 +66,24 @@ test('a late copy of an older update does not replace a newer pending version at
   );
   assert.equal(fabric.engine(b!).stat(cid(51, 0))?.pending?.updateVer, 3, 'the newer pending version stays');
 });
+
+test('the retry of a write whose round failed completes it instead of applying it again over a later write', async (t) => {
+  const forward = new FaultRules();
+  const fabric = await startFabric(t, { forwardFaults: () => forward, forwardTimeoutMs: 300 });
+  const chain = fabric.chain(100001);
+  const ids = chain.targets.map((x) => x.targetId);
+  const head = rawStub(t, fabric, ids[0]!);
+  const w1 = Buffer.from('AAAAAAAA');
+  const tag = { clientId: 'writer-1', channel: 1, seqnum: 1 };
+  const send = () => head.write({ chunkId: cid(52, 0), chainId: chain.chainId, chainVer: chain.chainVersion, offset: 0, crc32c: crc32c(w1), tag, data: w1 });
+
+  // 1. W1's round fails at the head after the rest of the chain committed it.
+  forward.add({ method: 'storage.update', side: 'client', action: { kind: 'dropReply' }, times: 1 });
+  await assert.rejects(send());
+  // 2. Another client's W2 lands on top of it and is read.
+  await fabric.client.write({ chainId: chain.chainId, chunkId: cid(52, 0), offset: 4, data: Buffer.from('BBBB') });
+  assert.equal((await fabric.client.read({ chainId: chain.chainId, chunkId: cid(52, 0), ...WHOLE })).data.toString(), 'AAAABBBB');
+  // 3. W1's retry (same tag) succeeds without writing W1 again over W2.
+  await send();
+  for (const id of ids) assert.equal((await fabric.engine(id).read(cid(52, 0), WHOLE)).data.toString(), 'AAAABBBB', `target ${id}`);
+});

@@ -7,6 +7,8 @@ import { redriveChain, redriveChunk } from './ops/redrive.ts';
 export const REDRIVER_DEFAULTS = {
   /** How long after a failed update its chunk is looked at again (its client usually retries first). */
   delayMs: 2_000,
+  /** Looks at one chunk this many times at most (delays double: 2 s … ~17 min in all), then leaves it to the next write. */
+  maxTries: 10,
 } as const;
 
 /**
@@ -26,17 +28,24 @@ export class Redriver {
     private readonly delayMs: number = REDRIVER_DEFAULTS.delayMs,
   ) {}
 
-  chunkFailed(chainId: ChainId, chunkId: Uint8Array): void {
-    if (this.closed) return;
+  /** Looks at the chunk again after a while; a failed look is retried, up to `maxTries` with doubling delays. */
+  chunkFailed(chainId: ChainId, chunkId: Uint8Array, tries = 0): void {
+    if (this.closed || tries >= REDRIVER_DEFAULTS.maxTries) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      this.track(`chunk ${Buffer.from(chunkId).toString('hex')} of chain ${chainId}`, async () => {
+      const what = `chunk ${Buffer.from(chunkId).toString('hex')} of chain ${chainId}`;
+      this.track(what, async () => {
         const chain = findChain(this.deps.routing.current(), chainId);
         if (chain === null) return 0;
-        const view = await viewChain(this.deps.routing, this.deps.targets, chainId, chain.chainVersion);
-        return view.isHead && (await redriveChunk(this.deps, view, chunkId)) ? 1 : 0;
+        try {
+          const view = await viewChain(this.deps.routing, this.deps.targets, chainId, chain.chainVersion);
+          return view.isHead && (await redriveChunk(this.deps, view, chunkId)) ? 1 : 0;
+        } catch (err) {
+          this.chunkFailed(chainId, chunkId, tries + 1);
+          throw err;
+        }
       });
-    }, this.delayMs);
+    }, this.delayMs * 2 ** tries);
     timer.unref();
     this.timers.add(timer);
   }

@@ -24,6 +24,20 @@ test('dedup: a retry gets the first result, a failure is forgotten, an older seq
   assert.equal((await dedup.run(failing, ok(3))).commitVer, 3, 'a failed attempt runs again');
   await assert.rejects(dedup.run(tag, ok(4)), (e) => hasCode(e, 'STORAGE_DUPLICATE_UPDATE'));
 
+  // A failed attempt that left its version pending is remembered: the retry is told which version.
+  const staged = { ...tag, seqnum: 5 };
+  let told: number | null = -1;
+  await assert.rejects(dedup.run(staged, () => {
+    dedup.leftPending(staged, 42);
+    return Promise.reject(new Error('forward lost'));
+  }));
+  await new Promise((resolve) => setImmediate(resolve));
+  await dedup.run(staged, (leftPending) => {
+    told = leftPending;
+    return ok(8)();
+  });
+  assert.equal(told, 42);
+
   // Past its capacity the least recently used channel is forgotten.
   await dedup.run({ clientId: 'd', channel: 1, seqnum: 1 }, ok(5));
   await dedup.run({ clientId: 'e', channel: 1, seqnum: 1 }, ok(6));

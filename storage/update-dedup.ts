@@ -7,24 +7,28 @@ export const UPDATE_DEDUP_DEFAULTS = {
 } as const;
 
 /**
- * Retry deduplication at the head, per (client, channel): a client runs one write at a time on a channel, so the
- * newest seqnum's result is all there is to remember.
+ * Retry deduplication at the head, per (client, channel): a client runs one update at a time on a channel, so the
+ * newest seqnum's outcome is all there is to remember.
  *
- *   same seqnum     the earlier attempt's result (awaited if it is still running)
+ *   same seqnum     the earlier attempt's result (awaited if it is still running); after a failed attempt, a new
+ *                   attempt, told which version the failed one left pending here (see `leftPending`)
  *   older seqnum    STORAGE_DUPLICATE_UPDATE: the client has moved on, this is a late copy
- *   newer seqnum    runs the write
+ *   newer seqnum    runs the update
  *
- * A failed attempt is forgotten, so its retry runs again.
+ * A failed attempt that staged nothing is forgotten, so its retry simply runs again. One that left its version
+ * pending is remembered with that version: the update may already be visible (committed further down the chain,
+ * or built on by another update), so its retry must complete that version rather than apply the update twice.
  */
 export class UpdateDedup {
-  private readonly channels = new Map<string, { seqnum: number; result: Promise<WriteRsp> }>();
+  private readonly channels = new Map<string, Entry>();
 
   constructor(private readonly maxChannels: number = UPDATE_DEDUP_DEFAULTS.maxChannels) {}
 
-  run(tag: UpdateTag, write: () => Promise<WriteRsp>): Promise<WriteRsp> {
+  /** `attempt` gets the version an earlier failed attempt of this update left pending, or null. */
+  run(tag: UpdateTag, attempt: (leftPending: number | null) => Promise<WriteRsp>): Promise<WriteRsp> {
     const key = `${tag.clientId}\u0000${tag.channel}`;
     const seen = this.channels.get(key);
-    if (seen !== undefined && seen.seqnum === tag.seqnum) return seen.result;
+    if (seen !== undefined && seen.seqnum === tag.seqnum && seen.result !== null) return seen.result;
     if (seen !== undefined && seen.seqnum > tag.seqnum) {
       return Promise.reject(
         StorageError.DUPLICATE_UPDATE(`write ${tag.seqnum} on channel ${tag.channel} of ${tag.clientId} is older than ${seen.seqnum}`, {
@@ -32,13 +36,29 @@ export class UpdateDedup {
         }),
       );
     }
-    const entry = { seqnum: tag.seqnum, result: write() };
+    const leftPending = seen !== undefined && seen.seqnum === tag.seqnum ? seen.leftPending : null;
+    const entry: Entry = { seqnum: tag.seqnum, result: null, leftPending };
     this.channels.delete(key);
     this.channels.set(key, entry);
     if (this.channels.size > this.maxChannels) this.channels.delete(this.channels.keys().next().value!);
+    entry.result = attempt(leftPending);
     entry.result.catch(() => {
-      if (this.channels.get(key) === entry) this.channels.delete(key);
+      if (this.channels.get(key) !== entry) return;
+      if (entry.leftPending === null) this.channels.delete(key);
+      else entry.result = null;
     });
     return entry.result;
   }
+
+  /** Records, while an attempt of `tag` fails, the version it leaves pending at this head. */
+  leftPending(tag: UpdateTag, updateVer: number): void {
+    const entry = this.channels.get(`${tag.clientId}\u0000${tag.channel}`);
+    if (entry !== undefined && entry.seqnum === tag.seqnum) entry.leftPending = updateVer;
+  }
+}
+
+interface Entry {
+  readonly seqnum: number;
+  result: Promise<WriteRsp> | null;
+  leftPending: number | null;
 }

@@ -4,6 +4,7 @@ import type { ChainId } from '../../infra/mgmtd/index.ts';
 import { stillCurrent, viewChain } from '../chain-view.ts';
 import type { ChainView } from '../chain-view.ts';
 import { chunkLockKey } from '../chunk-lock.ts';
+import type { WriteRsp } from '../protocol.ts';
 import type { StorageDeps } from './deps.ts';
 import { stageForwardCommit } from './replicate.ts';
 
@@ -14,21 +15,26 @@ import { stageForwardCommit } from './replicate.ts';
  * chain again as the next version, which commits it everywhere. Returns whether there was anything to complete.
  */
 export async function redriveChunk(deps: StorageDeps, view: ChainView, chunkId: Uint8Array): Promise<boolean> {
-  const { engine, targetId } = view.target;
-  return deps.locks.withLock(chunkLockKey(targetId, chunkId), async () => {
+  return deps.locks.withLock(chunkLockKey(view.target.targetId, chunkId), async () => {
     stillCurrent(deps.routing, view);
     deps.fence?.check('completing a failed update');
-    const pending = await engine.readPending(chunkId);
-    if (pending === null) return false;
-    const updateVer = pending.updateVer + 1;
-    if (pending.content === null) {
-      await stageForwardCommit(deps, view, chunkId, { kind: 'REMOVE', updateVer, offset: 0, data: new Uint8Array(0), crc32c: 0 });
-    } else {
-      const data = pending.content;
-      await stageForwardCommit(deps, view, chunkId, { kind: 'REPLACE', updateVer, offset: 0, data, crc32c: crc32c(data) });
-    }
-    return true;
+    return (await completePending(deps, view, chunkId)) !== null;
   });
+}
+
+/**
+ * The step itself, for a caller holding the chunk lock at the head: the pending version's content (or tombstone)
+ * goes down the chain as the next version. Null when there is no pending version.
+ */
+export async function completePending(deps: StorageDeps, view: ChainView, chunkId: Uint8Array): Promise<WriteRsp | null> {
+  const pending = await view.target.engine.readPending(chunkId);
+  if (pending === null) return null;
+  const updateVer = pending.updateVer + 1;
+  if (pending.content === null) {
+    return stageForwardCommit(deps, view, chunkId, { kind: 'REMOVE', updateVer, offset: 0, data: new Uint8Array(0), crc32c: 0 });
+  }
+  const data = pending.content;
+  return stageForwardCommit(deps, view, chunkId, { kind: 'REPLACE', updateVer, offset: 0, data, crc32c: crc32c(data) });
 }
 
 /** Completes every pending version of the chain's head target held here; the number completed. */
@@ -39,7 +45,12 @@ export async function redriveChain(deps: StorageDeps, chainId: ChainId): Promise
   if (!view.isHead) return 0;
   let done = 0;
   for (const meta of view.target.engine.listChunks({ begin: null, end: null, limit: null })) {
-    if (meta.pending !== null && (await redriveChunk(deps, view, meta.chunkId))) done += 1;
+    if (meta.pending === null) continue;
+    try {
+      if (await redriveChunk(deps, view, meta.chunkId)) done += 1;
+    } catch {
+      deps.updateFailed(chainId, meta.chunkId); // looked at again later, on its own; the others go on now
+    }
   }
   return done;
 }
