@@ -61,7 +61,7 @@ test('a late copy of an older update does not replace a newer pending version at
   const late = payload(2, 500);
   const stub = rawStub(t, fabric, b!);
   await assert.rejects(
-    stub.update({ chunkId: cid(51, 0), chainId: chain.chainId, chainVer: chain.chainVersion, kind: 'REPLACE', updateVer: 2, offset: 0, crc32c: crc32c(late), data: late }),
+    stub.update({ chunkId: cid(51, 0), chainId: chain.chainId, chainVer: chain.chainVersion, kind: 'REPLACE', tag: null, updateVer: 2, offset: 0, crc32c: crc32c(late), data: late }),
     (e) => hasCode(e, 'STORAGE_NOT_COMMITTED') && /arrived after version 3/.test((e as Error).message),
   );
   assert.equal(fabric.engine(b!).stat(cid(51, 0))?.pending?.updateVer, 3, 'the newer pending version stays');
@@ -86,4 +86,39 @@ test('the retry of a write whose round failed completes it instead of applying i
   // 3. W1's retry (same tag) succeeds without writing W1 again over W2.
   await send();
   for (const id of ids) assert.equal((await fabric.engine(id).read(cid(52, 0), WHOLE)).data.toString(), 'AAAABBBB', `target ${id}`);
+});
+
+/** W1 ("AAAAAAAA", a fixed tag) fails at the head after the middle and the tail committed it. */
+async function failedW1(t: TestContext) {
+  const forward = new FaultRules();
+  const fabric = await startFabric(t, { forwardFaults: () => forward, forwardTimeoutMs: 300 });
+  const chain = fabric.chain(100001);
+  const ids = chain.targets.map((x) => x.targetId) as [number, number, number];
+  const w1 = Buffer.from('AAAAAAAA');
+  const tag = { clientId: 'writer-1', channel: 1, seqnum: 1 };
+  const sendTo = (targetId: number, chainVer: number) =>
+    rawStub(t, fabric, targetId).write({ chunkId: cid(53, 0), chainId: chain.chainId, chainVer, offset: 0, crc32c: crc32c(w1), tag, data: w1 });
+  forward.add({ method: 'storage.update', side: 'client', action: { kind: 'dropReply' }, times: 1 });
+  await assert.rejects(sendTo(ids[0], chain.chainVersion));
+  return { fabric, chain, ids, sendTo };
+}
+
+test('a retry that reaches a new head completes the version the old head left, not a second copy of the write', async (t) => {
+  const { fabric, chain, ids, sendTo } = await failedW1(t);
+  const [a, b, c] = ids;
+  const moved = fabric.setChain(chain.chainId, [
+    { targetId: b, publicState: 'SERVING' },
+    { targetId: c, publicState: 'SERVING' },
+    { targetId: a, publicState: 'OFFLINE' },
+  ]);
+  await fabric.client.write({ chainId: chain.chainId, chunkId: cid(53, 0), offset: 4, data: Buffer.from('BBBB') });
+  await sendTo(b, moved.chainVersion);
+  for (const id of [b, c]) assert.equal((await fabric.engine(id).read(cid(53, 0), WHOLE)).data.toString(), 'AAAABBBB', `target ${id}`);
+});
+
+test('a retry after a remove took the chunk away does not bring the removed chunk back', async (t) => {
+  const { fabric, chain, ids, sendTo } = await failedW1(t);
+  await fabric.client.remove({ chainId: chain.chainId, chunkId: cid(53, 0) });
+  await sendTo(ids[0], chain.chainVersion);
+  for (const id of ids) assert.equal(fabric.engine(id).stat(cid(53, 0)), null, `target ${id}`);
 });

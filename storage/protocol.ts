@@ -46,6 +46,12 @@ export interface UpdateReq {
   readonly chainVer: number;
   /** REMOVE carries no data: a tombstone, committed tail to head. */
   readonly kind: 'WRITE' | 'REPLACE' | 'REMOVE';
+  /**
+   * The client update this version carries (null for one the head made itself, completing a failed round). Every
+   * replica remembers it, so if it becomes head, a retry of that update completes this version rather than
+   * applying the update a second time.
+   */
+  readonly tag: UpdateTag | null;
   readonly updateVer: number;
   readonly offset: number;
   readonly crc32c: number;

@@ -7,7 +7,7 @@ import { redriveChain, redriveChunk } from './ops/redrive.ts';
 export const REDRIVER_DEFAULTS = {
   /** How long after a failed update its chunk is looked at again (its client usually retries first). */
   delayMs: 2_000,
-  /** Looks at one chunk this many times at most (delays double: 2 s … ~17 min in all), then leaves it to the next write. */
+  /** Looks at one chunk this many times at most (delays double from 2 s: ~34 min in all), then leaves it to the next write. */
   maxTries: 10,
 } as const;
 

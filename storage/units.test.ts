@@ -28,7 +28,7 @@ test('dedup: a retry gets the first result, a failure is forgotten, an older seq
   const staged = { ...tag, seqnum: 5 };
   let told: number | null = -1;
   await assert.rejects(dedup.run(staged, () => {
-    dedup.leftPending(staged, 42);
+    dedup.staged(staged, 42);
     return Promise.reject(new Error('forward lost'));
   }));
   await new Promise((resolve) => setImmediate(resolve));

@@ -15,9 +15,10 @@ export const UPDATE_DEDUP_DEFAULTS = {
  *   older seqnum    STORAGE_DUPLICATE_UPDATE: the client has moved on, this is a late copy
  *   newer seqnum    runs the update
  *
- * A failed attempt that staged nothing is forgotten, so its retry simply runs again. One that left its version
- * pending is remembered with that version: the update may already be visible (committed further down the chain,
+ * A failed attempt that staged nothing is forgotten, so its retry simply runs again. One that staged a version is
+ * remembered with that version (`staged`): the update may already be visible (committed further down the chain,
  * or built on by another update), so its retry must complete that version rather than apply the update twice.
+ * Successors remember the versions they stage too, so a retry that reaches a new head is treated the same way.
  */
 export class UpdateDedup {
   private readonly channels = new Map<string, Entry>();
@@ -50,10 +51,22 @@ export class UpdateDedup {
     return entry.result;
   }
 
-  /** Records, while an attempt of `tag` fails, the version it leaves pending at this head. */
-  leftPending(tag: UpdateTag, updateVer: number): void {
-    const entry = this.channels.get(`${tag.clientId}\u0000${tag.channel}`);
-    if (entry !== undefined && entry.seqnum === tag.seqnum) entry.leftPending = updateVer;
+  /**
+   * Records that this replica staged version `updateVer` for the update `tag` (head or successor alike): the first
+   * version it staged for the update is the one a retry must complete, should that attempt fail or this replica
+   * become the head. A tag older than the channel's newest is ignored.
+   */
+  staged(tag: UpdateTag, updateVer: number): void {
+    const key = `${tag.clientId}\u0000${tag.channel}`;
+    const entry = this.channels.get(key);
+    if (entry !== undefined && entry.seqnum > tag.seqnum) return;
+    if (entry !== undefined && entry.seqnum === tag.seqnum) {
+      entry.leftPending ??= updateVer;
+      return;
+    }
+    this.channels.delete(key);
+    this.channels.set(key, { seqnum: tag.seqnum, result: null, leftPending: updateVer });
+    if (this.channels.size > this.maxChannels) this.channels.delete(this.channels.keys().next().value!);
   }
 }
 

@@ -32,16 +32,10 @@ export function atHead(deps: StorageDeps, req: HeadRequest, what: string, body: 
     return deps.locks.withLock(chunkLockKey(view.target.targetId, req.chunkId), async () => {
       deps.fence?.check(what); // again: the wait for the lock can be long
       stillCurrent(deps.routing, view);
-      const pendingBefore = view.target.engine.stat(req.chunkId)?.pending?.updateVer ?? null;
       try {
-        return (leftPending === null ? null : await resumeFailed(deps, view, req.chunkId, leftPending)) ?? (await body(view));
+        return leftPending === null ? await body(view) : await resumeFailed(deps, view, req.chunkId, leftPending);
       } catch (err) {
-        const pending = view.target.engine.stat(req.chunkId)?.pending ?? null;
-        if (pending !== null) {
-          // Ours only if this attempt staged it; a pending version that was here before belongs to another update.
-          if (leftPending !== null || pending.updateVer !== pendingBefore) deps.dedup.leftPending(req.tag, leftPending ?? pending.updateVer);
-          deps.updateFailed(req.chainId, req.chunkId);
-        }
+        if (view.target.engine.stat(req.chunkId)?.pending != null) deps.updateFailed(req.chainId, req.chunkId);
         throw err;
       }
     });
@@ -49,16 +43,17 @@ export function atHead(deps: StorageDeps, req: HeadRequest, what: string, body: 
 }
 
 /**
- * The retry of an update whose earlier attempt failed after staging version `leftPending` here. That version may be
- * visible already, so the update is not applied again:
- *   committed, or built on by a newer version      done: the chunk's current committed state is the answer
- *   still pending (itself or a newer one on it)      complete it down the chain, then answer
- *   gone (recovery dropped it: never durable)        null: the caller applies the update afresh
+ * The retry of an update of which this replica staged version `leftPending` before (an earlier attempt here failed
+ * part way, or this replica was a successor then and is the head now). That version may be visible already, so the
+ * update is never applied again:
+ *   committed (or a newer version on top of it)   done: the chunk's committed state is the answer
+ *   still pending (itself or a newer one on it)    complete it down the chain, then answer
+ *   gone (a later remove deleted the chunk)        done too: it took effect before the remove
  */
-async function resumeFailed(deps: StorageDeps, view: ChainView, chunkId: Uint8Array, leftPending: number): Promise<WriteRsp | null> {
+async function resumeFailed(deps: StorageDeps, view: ChainView, chunkId: Uint8Array, leftPending: number): Promise<WriteRsp> {
   const meta = view.target.engine.stat(chunkId);
-  if (meta === null) return null;
-  if (meta.pending !== null && meta.pending.updateVer >= leftPending) return completePending(deps, view, chunkId);
-  if (meta.commitVer >= leftPending) return { commitVer: meta.commitVer, chunkLength: meta.length, chunkCrc32c: meta.crc32c };
-  return null;
+  const committed: WriteRsp = { commitVer: meta?.commitVer ?? 0, chunkLength: meta?.length ?? 0, chunkCrc32c: meta?.crc32c ?? 0 };
+  if (meta === null || meta.commitVer >= leftPending) return committed;
+  if (meta.pending !== null && meta.pending.updateVer >= leftPending) return (await completePending(deps, view, chunkId)) ?? committed;
+  return committed;
 }

@@ -1,4 +1,5 @@
 import { crc32c } from '@node-rs/crc32';
+import { hasCode } from '../../infra/errors.ts';
 import { findChain } from '../../infra/mgmtd/index.ts';
 import type { ChainId } from '../../infra/mgmtd/index.ts';
 import { stillCurrent, viewChain } from '../chain-view.ts';
@@ -31,10 +32,10 @@ export async function completePending(deps: StorageDeps, view: ChainView, chunkI
   if (pending === null) return null;
   const updateVer = pending.updateVer + 1;
   if (pending.content === null) {
-    return stageForwardCommit(deps, view, chunkId, { kind: 'REMOVE', updateVer, offset: 0, data: new Uint8Array(0), crc32c: 0 });
+    return stageForwardCommit(deps, view, chunkId, { kind: 'REMOVE', tag: null, updateVer, offset: 0, data: new Uint8Array(0), crc32c: 0 });
   }
   const data = pending.content;
-  return stageForwardCommit(deps, view, chunkId, { kind: 'REPLACE', updateVer, offset: 0, data, crc32c: crc32c(data) });
+  return stageForwardCommit(deps, view, chunkId, { kind: 'REPLACE', tag: null, updateVer, offset: 0, data, crc32c: crc32c(data) });
 }
 
 /** Completes every pending version of the chain's head target held here; the number completed. */
@@ -48,7 +49,9 @@ export async function redriveChain(deps: StorageDeps, chainId: ChainId): Promise
     if (meta.pending === null) continue;
     try {
       if (await redriveChunk(deps, view, meta.chunkId)) done += 1;
-    } catch {
+    } catch (err) {
+      // The chain changed under us: the next version's redrive covers what is left.
+      if (hasCode(err, 'STORAGE_CHAIN_VERSION_MISMATCH', 'STORAGE_ROUTING_ERROR')) throw err;
       deps.updateFailed(chainId, meta.chunkId); // looked at again later, on its own; the others go on now
     }
   }

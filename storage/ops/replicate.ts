@@ -3,7 +3,7 @@ import { hasCode, StorageError } from '../../infra/errors.ts';
 import type { ChainView } from '../chain-view.ts';
 import { maxChunkSize } from '../chunk-engine/index.ts';
 import type { ChunkEngine, UpdateResult } from '../chunk-engine/index.ts';
-import type { UpdateReq, WriteRsp } from '../protocol.ts';
+import type { UpdateReq, UpdateTag, WriteRsp } from '../protocol.ts';
 import type { StorageDeps } from './deps.ts';
 import { overlay } from './latest-content.ts';
 
@@ -13,6 +13,8 @@ export const REMOVED: WriteRsp = { commitVer: 0, chunkLength: 0, chunkCrc32c: 0 
 /** One update as every replica of the chain applies it, with the version the head chose. */
 export interface ReplicaUpdate {
   readonly kind: 'WRITE' | 'REPLACE' | 'REMOVE';
+  /** The client update it carries; null when the head made it (completing a failed round). */
+  readonly tag: UpdateTag | null;
   readonly updateVer: number;
   readonly offset: number;
   readonly data: Uint8Array;
@@ -39,6 +41,7 @@ async function replicate(deps: StorageDeps, view: ChainView, chunkId: Uint8Array
   const { engine } = view.target;
   const chainVer = view.chain.chainVersion;
   if (view.state === 'SYNCING' && view.successor === null && update.kind !== 'WRITE') return installWhole(engine, chunkId, update, chainVer);
+  if (update.tag !== null) deps.dedup.staged(update.tag, update.updateVer);
   const staged = await stage(engine, chunkId, update, chainVer);
   if (staged.outcome === 'STALE') return update.kind === 'REMOVE' && staged.meta === null ? REMOVED : committedReply(staged, chunkId);
   const pending = staged.meta?.pending ?? null;
@@ -56,6 +59,7 @@ async function replicate(deps: StorageDeps, view: ChainView, chunkId: Uint8Array
       offset: full ? 0 : update.offset,
       crc32c: full && update.kind === 'WRITE' ? crc32c(payload) : update.crc32c,
       data: payload,
+      tag: update.tag,
     };
     const acked = await deps.forward(view, req);
     if (update.kind === 'REMOVE' ? acked.chunkLength !== 0 : acked.chunkCrc32c >>> 0 !== pending.crc32c >>> 0 || acked.chunkLength !== pending.length) {

@@ -24,6 +24,6 @@ export function handleTruncate(deps: StorageDeps, req: TruncateReq): Promise<Wri
     const content = Buffer.alloc(req.length);
     base.copy(content, 0, 0, Math.min(base.length, req.length));
     const updateVer = Math.max(meta?.commitVer ?? 0, meta?.pending?.updateVer ?? 0) + 1;
-    return stageForwardCommit(deps, view, req.chunkId, { kind: 'REPLACE', updateVer, offset: 0, data: content, crc32c: crc32c(content) });
+    return stageForwardCommit(deps, view, req.chunkId, { kind: 'REPLACE', tag: req.tag, updateVer, offset: 0, data: content, crc32c: crc32c(content) });
   });
 }

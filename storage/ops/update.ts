@@ -28,11 +28,12 @@ export async function handleUpdate(deps: StorageDeps, req: UpdateReq): Promise<U
     // replace the newer pending version here: that would let the chain go back to content readers may have seen
     // replaced. The sender's round fails; its client retries at a new version.
     const pending = view.target.engine.stat(req.chunkId)?.pending ?? null;
-    if (pending !== null && req.updateVer < pending.updateVer) {
+    // (A SYNCING target may hold any versions from before; installWhole guards it instead.)
+    if (view.state === 'SERVING' && pending !== null && req.updateVer < pending.updateVer) {
       throw StorageError.NOT_COMMITTED(`update version ${req.updateVer} arrived after version ${pending.updateVer} at target ${view.target.targetId}`, {
         context: { chainId: req.chainId, targetId: view.target.targetId, updateVer: req.updateVer, pendingVer: pending.updateVer },
       });
     }
-    return stageForwardCommit(deps, view, req.chunkId, { kind: req.kind, updateVer: req.updateVer, offset: req.offset, data, crc32c: req.crc32c });
+    return stageForwardCommit(deps, view, req.chunkId, { kind: req.kind, tag: req.tag ?? null, updateVer: req.updateVer, offset: req.offset, data, crc32c: req.crc32c });
   });
 }

@@ -24,10 +24,10 @@ export function handleWrite(deps: StorageDeps, req: WriteReq): Promise<WriteRsp>
     const pending = meta?.pending ?? null;
     let update: ReplicaUpdate;
     if (pending === null) {
-      update = { kind: 'WRITE', updateVer: (meta?.commitVer ?? 0) + 1, offset: req.offset, data, crc32c: req.crc32c };
+      update = { kind: 'WRITE', tag: req.tag, updateVer: (meta?.commitVer ?? 0) + 1, offset: req.offset, data, crc32c: req.crc32c };
     } else {
       const content = overlay(await latestContent(engine, req.chunkId), req.offset, data);
-      update = { kind: 'REPLACE', updateVer: pending.updateVer + 1, offset: 0, data: content, crc32c: crc32c(content) };
+      update = { kind: 'REPLACE', tag: req.tag, updateVer: pending.updateVer + 1, offset: 0, data: content, crc32c: crc32c(content) };
     }
     return stageForwardCommit(deps, view, req.chunkId, update);
   });
