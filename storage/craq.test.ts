@@ -172,7 +172,7 @@ test('a forwarded payload corrupted on the way is rejected by the successor; the
 
   const bad = payload(10, 64);
   await assert.rejects(
-    rawStub(t, fabric, ids[1]!).update({ chunkId: cid(9, 1), chainId: chain.chainId, chainVer: chain.chainVersion, kind: 'WRITE', tag: null,
+    rawStub(t, fabric, ids[1]!).update({ chunkId: cid(9, 1), chainId: chain.chainId, chainVer: chain.chainVersion, kind: 'WRITE', tags: [],
       updateVer: 1, offset: 0, crc32c: crc32c(bad) ^ 1, data: bad }),
     (e) => hasCode(e, 'STORAGE_CHECKSUM_MISMATCH'),
   );

@@ -61,7 +61,7 @@ test('a late copy of an older update does not replace a newer pending version at
   const late = payload(2, 500);
   const stub = rawStub(t, fabric, b!);
   await assert.rejects(
-    stub.update({ chunkId: cid(51, 0), chainId: chain.chainId, chainVer: chain.chainVersion, kind: 'REPLACE', tag: null, updateVer: 2, offset: 0, crc32c: crc32c(late), data: late }),
+    stub.update({ chunkId: cid(51, 0), chainId: chain.chainId, chainVer: chain.chainVersion, kind: 'REPLACE', tags: [], updateVer: 2, offset: 0, crc32c: crc32c(late), data: late }),
     (e) => hasCode(e, 'STORAGE_NOT_COMMITTED') && /arrived after version 3/.test((e as Error).message),
   );
   assert.equal(fabric.engine(b!).stat(cid(51, 0))?.pending?.updateVer, 3, 'the newer pending version stays');
@@ -121,4 +121,29 @@ test('a retry after a remove took the chunk away does not bring the removed chun
   await fabric.client.remove({ chainId: chain.chainId, chunkId: cid(53, 0) });
   await sendTo(ids[0], chain.chainVersion);
   for (const id of ids) assert.equal(fabric.engine(id).stat(cid(53, 0)), null, `target ${id}`);
+});
+
+test('a failed write that reached only the head, then built on by another write, is not applied again at a new head', async (t) => {
+  const forward = new FaultRules();
+  const fabric = await startFabric(t, { forwardFaults: () => forward, forwardTimeoutMs: 300 });
+  const chain = fabric.chain(100001);
+  const [a, b, c] = chain.targets.map((x) => x.targetId) as [number, number, number];
+  const w1 = Buffer.from('AAAAAAAA');
+  const tag = { clientId: 'writer-1', channel: 1, seqnum: 1 };
+  const sendTo = (targetId: number, chainVer: number) =>
+    rawStub(t, fabric, targetId).write({ chunkId: cid(54, 0), chainId: chain.chainId, chainVer, offset: 0, crc32c: crc32c(w1), tag, data: w1 });
+  // 1. W1 is staged at the head only: its forward never arrives.
+  forward.add({ method: 'storage.update', side: 'client', action: { kind: 'drop' }, times: 1 });
+  await assert.rejects(sendTo(a, chain.chainVersion));
+  assert.equal(fabric.engine(b).stat(cid(54, 0)), null, 'the middle never saw W1');
+  // 2. W2 is built on W1's pending version and commits everywhere: W1's bytes are visible through it.
+  await fabric.client.write({ chainId: chain.chainId, chunkId: cid(54, 0), offset: 4, data: Buffer.from('BBBB') });
+  // 3. The head dies; W1's retry reaches the new head, which knows W1 through W2's version.
+  const moved = fabric.setChain(chain.chainId, [
+    { targetId: b, publicState: 'SERVING' },
+    { targetId: c, publicState: 'SERVING' },
+    { targetId: a, publicState: 'OFFLINE' },
+  ]);
+  await sendTo(b, moved.chainVersion);
+  for (const id of [b, c]) assert.equal((await fabric.engine(id).read(cid(54, 0), WHOLE)).data.toString(), 'AAAABBBB', `target ${id}`);
 });

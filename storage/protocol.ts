@@ -47,11 +47,11 @@ export interface UpdateReq {
   /** REMOVE carries no data: a tombstone, committed tail to head. */
   readonly kind: 'WRITE' | 'REPLACE' | 'REMOVE';
   /**
-   * The client update this version carries (null for one the head made itself, completing a failed round). Every
-   * replica remembers it, so if it becomes head, a retry of that update completes this version rather than
-   * applying the update a second time.
+   * The client updates this version carries: its own, and those of a failed version it was built on (none for one
+   * the head made itself to complete a failed round). Every replica remembers them, so if it becomes head, a retry
+   * of one of those updates completes this version rather than applying the update a second time.
    */
-  readonly tag: UpdateTag | null;
+  readonly tags: readonly UpdateTag[];
   readonly updateVer: number;
   readonly offset: number;
   readonly crc32c: number;

@@ -113,6 +113,7 @@ export class StorageServer {
       targets,
       locks: new ChunkLock(),
       inflight: new InflightUpdates(),
+      pendingTags: new Map(),
       dedup: new UpdateDedup(),
       forward,
       fence,

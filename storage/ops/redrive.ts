@@ -7,7 +7,7 @@ import type { ChainView } from '../chain-view.ts';
 import { chunkLockKey } from '../chunk-lock.ts';
 import type { WriteRsp } from '../protocol.ts';
 import type { StorageDeps } from './deps.ts';
-import { stageForwardCommit } from './replicate.ts';
+import { builtOn, stageForwardCommit } from './replicate.ts';
 
 /**
  * Completes an update whose round failed and that nobody retried (the client gave up, or the head died and this
@@ -32,10 +32,10 @@ export async function completePending(deps: StorageDeps, view: ChainView, chunkI
   if (pending === null) return null;
   const updateVer = pending.updateVer + 1;
   if (pending.content === null) {
-    return stageForwardCommit(deps, view, chunkId, { kind: 'REMOVE', tag: null, updateVer, offset: 0, data: new Uint8Array(0), crc32c: 0 });
+    return stageForwardCommit(deps, view, chunkId, { kind: 'REMOVE', tags: builtOn(deps, view, chunkId, null), updateVer, offset: 0, data: new Uint8Array(0), crc32c: 0 });
   }
   const data = pending.content;
-  return stageForwardCommit(deps, view, chunkId, { kind: 'REPLACE', tag: null, updateVer, offset: 0, data, crc32c: crc32c(data) });
+  return stageForwardCommit(deps, view, chunkId, { kind: 'REPLACE', tags: builtOn(deps, view, chunkId, null), updateVer, offset: 0, data, crc32c: crc32c(data) });
 }
 
 /** Completes every pending version of the chain's head target held here; the number completed. */

@@ -1,7 +1,7 @@
 import type { RemoveReq, WriteRsp } from '../protocol.ts';
 import { atHead } from './at-head.ts';
 import type { StorageDeps } from './deps.ts';
-import { REMOVED, stageForwardCommit } from './replicate.ts';
+import { builtOn, REMOVED, stageForwardCommit } from './replicate.ts';
 
 /**
  * Removes a chunk through the chain, at the head: a pending tombstone at every replica, forwarded, then committed
@@ -14,6 +14,6 @@ export function handleRemove(deps: StorageDeps, req: RemoveReq): Promise<WriteRs
     const meta = view.target.engine.stat(req.chunkId);
     if (meta === null) return REMOVED;
     const updateVer = Math.max(meta.commitVer, meta.pending?.updateVer ?? 0) + 1;
-    return stageForwardCommit(deps, view, req.chunkId, { kind: 'REMOVE', tag: req.tag, updateVer, offset: 0, data: new Uint8Array(0), crc32c: 0 });
+    return stageForwardCommit(deps, view, req.chunkId, { kind: 'REMOVE', tags: builtOn(deps, view, req.chunkId, req.tag), updateVer, offset: 0, data: new Uint8Array(0), crc32c: 0 });
   });
 }

@@ -1,6 +1,7 @@
 import { crc32c } from '@node-rs/crc32';
 import { hasCode, StorageError } from '../../infra/errors.ts';
 import type { ChainView } from '../chain-view.ts';
+import { chunkLockKey } from '../chunk-lock.ts';
 import { maxChunkSize } from '../chunk-engine/index.ts';
 import type { ChunkEngine, UpdateResult } from '../chunk-engine/index.ts';
 import type { UpdateReq, UpdateTag, WriteRsp } from '../protocol.ts';
@@ -13,8 +14,8 @@ export const REMOVED: WriteRsp = { commitVer: 0, chunkLength: 0, chunkCrc32c: 0 
 /** One update as every replica of the chain applies it, with the version the head chose. */
 export interface ReplicaUpdate {
   readonly kind: 'WRITE' | 'REPLACE' | 'REMOVE';
-  /** The client update it carries; null when the head made it (completing a failed round). */
-  readonly tag: UpdateTag | null;
+  /** The client updates it carries (see `UpdateReq.tags`). */
+  readonly tags: readonly UpdateTag[];
   readonly updateVer: number;
   readonly offset: number;
   readonly data: Uint8Array;
@@ -40,12 +41,17 @@ export async function stageForwardCommit(deps: StorageDeps, view: ChainView, chu
 async function replicate(deps: StorageDeps, view: ChainView, chunkId: Uint8Array, update: ReplicaUpdate): Promise<WriteRsp> {
   const { engine } = view.target;
   const chainVer = view.chain.chainVersion;
-  if (view.state === 'SYNCING' && view.successor === null && update.kind !== 'WRITE') return installWhole(engine, chunkId, update, chainVer);
-  if (update.tag !== null) deps.dedup.staged(update.tag, update.updateVer);
+  if (view.state === 'SYNCING' && view.successor === null && update.kind !== 'WRITE') {
+    deps.pendingTags.delete(chunkLockKey(view.target.targetId, chunkId));
+    return installWhole(engine, chunkId, update, chainVer);
+  }
+  const key = chunkLockKey(view.target.targetId, chunkId);
+  for (const tag of update.tags) deps.dedup.staged(tag, update.updateVer);
   const staged = await stage(engine, chunkId, update, chainVer);
   if (staged.outcome === 'STALE') return update.kind === 'REMOVE' && staged.meta === null ? REMOVED : committedReply(staged, chunkId);
   const pending = staged.meta?.pending ?? null;
   if (pending === null) throw StorageError.NOT_COMMITTED('the staged version vanished before its commit', { context: { updateVer: update.updateVer } });
+  deps.pendingTags.set(key, update.tags);
 
   if (view.successor !== null) {
     const full = update.kind === 'REPLACE' || (update.kind === 'WRITE' && view.successor.publicState === 'SYNCING');
@@ -59,7 +65,7 @@ async function replicate(deps: StorageDeps, view: ChainView, chunkId: Uint8Array
       offset: full ? 0 : update.offset,
       crc32c: full && update.kind === 'WRITE' ? crc32c(payload) : update.crc32c,
       data: payload,
-      tag: update.tag,
+      tags: update.tags,
     };
     const acked = await deps.forward(view, req);
     if (update.kind === 'REMOVE' ? acked.chunkLength !== 0 : acked.chunkCrc32c >>> 0 !== pending.crc32c >>> 0 || acked.chunkLength !== pending.length) {
@@ -70,6 +76,7 @@ async function replicate(deps: StorageDeps, view: ChainView, chunkId: Uint8Array
   }
 
   const committed = await engine.commit(chunkId, { updateVer: update.updateVer });
+  deps.pendingTags.delete(key);
   if (update.kind === 'REMOVE') return REMOVED;
   const meta = committed.meta;
   if (meta === null) throw StorageError.CHUNK_NOT_FOUND('the chunk vanished during its commit', { context: { updateVer: update.updateVer } });
@@ -126,4 +133,13 @@ export async function wholeChunk(engine: ChunkEngine, chunkId: Uint8Array, write
  */
 export function writtenThisSync(meta: { readonly commitVer: number; readonly commitChainVer: number }, chainVer: number): boolean {
   return meta.commitVer > 0 && meta.commitChainVer === chainVer;
+}
+
+/**
+ * The tags a new version at the head carries: those of the pending version it is built on (a failed round's
+ * update, visible through it) and its own.
+ */
+export function builtOn(deps: StorageDeps, view: ChainView, chunkId: Uint8Array, own: UpdateTag | null): UpdateTag[] {
+  const earlier = deps.pendingTags.get(chunkLockKey(view.target.targetId, chunkId)) ?? [];
+  return own === null ? [...earlier] : [...earlier, own];
 }

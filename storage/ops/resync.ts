@@ -47,6 +47,7 @@ export async function handleApplyFull(deps: StorageDeps, req: ApplyFullReq): Pro
       if (current !== null && writtenThisSync(current, req.chainVer) && current.commitVer >= chunk.commitVer) return;
       // Recorded at the sync's chain version: what arrives during the sync is told from what the target held before.
       await engine.applyFull(chunk.chunkId, { data: bytes, crc32c: chunk.crc32c, commitVer: chunk.commitVer, chainVer: req.chainVer });
+      deps.pendingTags.delete(chunkLockKey(targetId, chunk.chunkId));
     });
   }
   return { applied: req.chunks.length };
@@ -64,6 +65,7 @@ export async function handleApplyRemove(deps: StorageDeps, req: ApplyRemoveReq):
       // Written during this sync (the chunk was created again since the source decided): a late remove keeps off it.
       const current = engine.stat(chunkId);
       if (current !== null && writtenThisSync(current, req.chainVer)) return Promise.resolve(false);
+      deps.pendingTags.delete(chunkLockKey(targetId, chunkId));
       return engine.applyRemove(chunkId);
     });
     if (done) applied += 1;

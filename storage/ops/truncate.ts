@@ -5,7 +5,7 @@ import type { TruncateReq, WriteRsp } from '../protocol.ts';
 import { atHead } from './at-head.ts';
 import type { StorageDeps } from './deps.ts';
 import { latestContent } from './latest-content.ts';
-import { stageForwardCommit } from './replicate.ts';
+import { builtOn, stageForwardCommit } from './replicate.ts';
 
 /**
  * Sets a chunk's length (shorter cuts, longer pads with zeros; a missing chunk is created), at the chain head. The
@@ -24,6 +24,6 @@ export function handleTruncate(deps: StorageDeps, req: TruncateReq): Promise<Wri
     const content = Buffer.alloc(req.length);
     base.copy(content, 0, 0, Math.min(base.length, req.length));
     const updateVer = Math.max(meta?.commitVer ?? 0, meta?.pending?.updateVer ?? 0) + 1;
-    return stageForwardCommit(deps, view, req.chunkId, { kind: 'REPLACE', tag: req.tag, updateVer, offset: 0, data: content, crc32c: crc32c(content) });
+    return stageForwardCommit(deps, view, req.chunkId, { kind: 'REPLACE', tags: builtOn(deps, view, req.chunkId, req.tag), updateVer, offset: 0, data: content, crc32c: crc32c(content) });
   });
 }

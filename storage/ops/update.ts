@@ -34,6 +34,6 @@ export async function handleUpdate(deps: StorageDeps, req: UpdateReq): Promise<U
         context: { chainId: req.chainId, targetId: view.target.targetId, updateVer: req.updateVer, pendingVer: pending.updateVer },
       });
     }
-    return stageForwardCommit(deps, view, req.chunkId, { kind: req.kind, tag: req.tag ?? null, updateVer: req.updateVer, offset: req.offset, data, crc32c: req.crc32c });
+    return stageForwardCommit(deps, view, req.chunkId, { kind: req.kind, tags: req.tags ?? [], updateVer: req.updateVer, offset: req.offset, data, crc32c: req.crc32c });
   });
 }

@@ -4,7 +4,7 @@ import { atHead } from './at-head.ts';
 import { checkPayload } from './check-data.ts';
 import type { StorageDeps } from './deps.ts';
 import { latestContent, overlay } from './latest-content.ts';
-import { stageForwardCommit } from './replicate.ts';
+import { builtOn, stageForwardCommit } from './replicate.ts';
 import type { ReplicaUpdate } from './replicate.ts';
 
 /**
@@ -24,10 +24,10 @@ export function handleWrite(deps: StorageDeps, req: WriteReq): Promise<WriteRsp>
     const pending = meta?.pending ?? null;
     let update: ReplicaUpdate;
     if (pending === null) {
-      update = { kind: 'WRITE', tag: req.tag, updateVer: (meta?.commitVer ?? 0) + 1, offset: req.offset, data, crc32c: req.crc32c };
+      update = { kind: 'WRITE', tags: [req.tag], updateVer: (meta?.commitVer ?? 0) + 1, offset: req.offset, data, crc32c: req.crc32c };
     } else {
       const content = overlay(await latestContent(engine, req.chunkId), req.offset, data);
-      update = { kind: 'REPLACE', tag: req.tag, updateVer: pending.updateVer + 1, offset: 0, data: content, crc32c: crc32c(content) };
+      update = { kind: 'REPLACE', tags: builtOn(deps, view, req.chunkId, req.tag), updateVer: pending.updateVer + 1, offset: 0, data: content, crc32c: crc32c(content) };
     }
     return stageForwardCommit(deps, view, req.chunkId, update);
   });
