@@ -12,11 +12,11 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { down, serviceDir, status, up } from '../infra/cluster/index.ts';
-import { encodeChunkId, MgmtdClient, parseAddress } from '../infra/mgmtd/index.ts';
-import { createStub, loadOrCreateClusterSecret, RpcClient } from '../infra/rpc/index.ts';
+import { encodeChunkId, parseAddress } from '../infra/mgmtd/index.ts';
+import { createStub } from '../infra/rpc/index.ts';
 import { isProcessAlive } from '../infra/temporal/index.ts';
 import { MgmtdRoutingSource, StorageClient, StorageService } from '../storage/index.ts';
-import { clusterDataDir } from './lib/cluster-dir.ts';
+import { clusterDataDir, connectCluster } from './lib/cluster-dir.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const run = promisify(execFile);
@@ -41,12 +41,7 @@ test('up starts mgmtd ×2 and storage ×3 serving chains of three replicas; down
   const pids = stack.services.map((s) => s.record!.pid);
 
   // 2. Routing: 3 storage nodes, 6 targets, chains of 3 replicas on distinct nodes, all SERVING.
-  const secret = await loadOrCreateClusterSecret(dataDir);
-  const rpc = RpcClient.create({ secret, timeoutMs: 5_000 });
-  t.after(() => rpc.close());
-  const addresses = stack.services.filter((s) => s.name.startsWith('mgmtd-')).map((s) => s.record!.address);
-  const mgmtd = MgmtdClient.create({ rpc, addresses, log: () => undefined });
-  t.after(() => mgmtd.close());
+  const { secret, rpc, mgmtd } = await connectCluster(t, dataDir);
   const routing = await mgmtd.refreshRouting();
   assert.deepEqual(routing.nodes.filter((n) => n.type === 'STORAGE' && n.status === 'CONNECTED').map((n) => n.nodeId), [1, 2, 3]);
   assert.equal(routing.targets.length, 6);

@@ -17,15 +17,16 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LOCAL_CLUSTER, serviceDir, serviceStatus, storageName, up } from '../infra/cluster/index.ts';
-import { encodeChunkId, MgmtdClient, parseAddress } from '../infra/mgmtd/index.ts';
-import type { ChainInfo, RoutingInfo, TargetId } from '../infra/mgmtd/index.ts';
-import { createStub, loadOrCreateClusterSecret, RpcClient } from '../infra/rpc/index.ts';
+import { encodeChunkId, parseAddress } from '../infra/mgmtd/index.ts';
+import type { ChainInfo, MgmtdClient, RoutingInfo, TargetId } from '../infra/mgmtd/index.ts';
+import type { RpcClient } from '../infra/rpc/index.ts';
+import { createStub } from '../infra/rpc/index.ts';
 import { MgmtdRoutingSource, StorageClient, StorageService } from '../storage/index.ts';
 import type { WireChunkMeta } from '../storage/index.ts';
 import { RegisterClients, StreamWriters, tagOf } from './lib/chunk-workload.ts';
 import type { SharedChunk } from './lib/chunk-workload.ts';
 import { checkOperations, chunkStoreModel, describeLinearization } from './lib/linearizability/index.ts';
-import { clusterDataDir } from './lib/cluster-dir.ts';
+import { clusterDataDir, connectCluster } from './lib/cluster-dir.ts';
 
 const CLUSTER = { failureIntervalMs: 2_000, heartbeatMs: 250, leaseMs: 1_500 } as const;
 const CHUNK_BYTES = 16 * 1024;
@@ -41,15 +42,9 @@ interface Cluster {
 
 async function startCluster(t: TestContext): Promise<Cluster> {
   const dataDir = clusterDataDir(t, 'fp-storage-crash-');
-  const stack = await up({ dataDir, temporal: false, ...CLUSTER });
-  const secret = await loadOrCreateClusterSecret(dataDir);
-  const rpc = RpcClient.create({ secret, timeoutMs: 5_000 });
-  t.after(() => rpc.close());
-  const addresses = stack.services.filter((s) => s.name.startsWith('mgmtd-')).map((s) => s.record!.address);
-  const mgmtd = MgmtdClient.create({ rpc, addresses, log: () => undefined });
-  t.after(() => mgmtd.close());
+  await up({ dataDir, temporal: false, ...CLUSTER });
+  const { secret, rpc, mgmtd } = await connectCluster(t, dataDir);
   mgmtd.startPolling();
-  await mgmtd.refreshRouting();
   const routing = new MgmtdRoutingSource(mgmtd);
   const newClient = (): StorageClient => {
     // Patient: a write to a chain whose node just died waits out failure detection (2 s) and the chain's change.

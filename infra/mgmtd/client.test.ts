@@ -14,6 +14,19 @@ import type { TestClock } from './service/test-kit.ts';
 
 const SECRET = 'b'.repeat(64);
 
+/** Two served mgmtds on one KV: `a` primary, `b` standby. */
+async function servedPair(t: TestContext): Promise<{ a: Served; b: Served }> {
+  const clock = testClock();
+  const kv = await memoryKv(t);
+  const a = await serve(t, kv, clock);
+  const b = await serve(t, kv, clock);
+  await a.mgmtd.renewLease();
+  await b.mgmtd.renewLease();
+  return { a, b };
+}
+
+type Served = Awaited<ReturnType<typeof serve>>;
+
 async function serve(t: TestContext, kv: KvEngine, clock: TestClock): Promise<{ mgmtd: Mgmtd; server: RpcServer }> {
   const server = await RpcServer.create({ secret: SECRET, port: 0 });
   const mgmtd = await testMgmtd(t, kv, clock, { address: formatAddress(server.address) });
@@ -67,12 +80,7 @@ test('parseAddress reads host:port and bracketed IPv6', () => {
 });
 
 test('the client follows NOT_PRIMARY to the primary and caches routing', async (t) => {
-  const clock = testClock();
-  const kv = await memoryKv(t);
-  const a = await serve(t, kv, clock);
-  const b = await serve(t, kv, clock);
-  await a.mgmtd.renewLease();
-  await b.mgmtd.renewLease();
+  const { a, b } = await servedPair(t);
   const mgmtd = client(t, [b.mgmtd.address, a.mgmtd.address]);
   assert.equal(mgmtd.primaryAddress, b.mgmtd.address);
 
@@ -130,12 +138,7 @@ test('polling long-polls: a routing change reaches the client without waiting ou
 });
 
 test('polling follows a failover: the primary shuts down, the standby takes over, polling carries on', async (t) => {
-  const clock = testClock();
-  const kv = await memoryKv(t);
-  const a = await serve(t, kv, clock);
-  const b = await serve(t, kv, clock);
-  await a.mgmtd.renewLease();
-  await b.mgmtd.renewLease();
+  const { a, b } = await servedPair(t);
   const dead = await RpcServer.create({ secret: SECRET, port: 0 });
   const deadAddress = formatAddress(dead.address);
   await dead.close();

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { hasCode } from '../../errors.ts';
 import { findChain } from '../routing/lookup.ts';
 import { formatTargets } from '../state-machine/chain-notation.ts';
-import { beat, call, elapse, FAILURE_INTERVAL_MS, LEASE_MS, memoryKv, storageCluster, testClock, testMgmtd } from './test-kit.ts';
+import { beat, call, elapse, FAILURE_INTERVAL_MS, LEASE_MS, memoryKv, primaryAndStandby, storageCluster, testClock, testMgmtd } from './test-kit.ts';
 
 test('one primary: the second mgmtd stands by and redirects to the primary', async (t) => {
   const clock = testClock();
@@ -27,12 +27,7 @@ test('one primary: the second mgmtd stands by and redirects to the primary', asy
 });
 
 test('takeover: when the primary stops renewing, the standby takes the lease after expiry with the same data', async (t) => {
-  const clock = testClock();
-  const kv = await memoryKv(t);
-  const a = await testMgmtd(t, kv, clock, { address: 'a:1' });
-  const b = await testMgmtd(t, kv, clock, { address: 'b:2' });
-  await a.renewLease();
-  await b.renewLease();
+  const { clock, a, b } = await primaryAndStandby(t);
   await storageCluster(a, 3);
   for (const id of [1, 2, 3]) await beat(a, id);
   const before = (await call(a, 'getRoutingInfo', { ifNewerThan: null })).routing!;

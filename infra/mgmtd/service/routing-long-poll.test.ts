@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hasCode } from '../../errors.ts';
 import { MAX_ROUTING_WAIT_MS } from '../protocol.ts';
-import { call, elapse, FAILURE_INTERVAL_MS, LEASE_MS, memoryKv, storageCluster, testClock, testMgmtd } from './test-kit.ts';
+import { call, elapse, FAILURE_INTERVAL_MS, LEASE_MS, memoryKv, primaryAndStandby, storageCluster, testClock, testMgmtd } from './test-kit.ts';
 
 /** Far longer than any step here takes, far shorter than a long-poll's wait. */
 const BOUND_MS = 5_000;
@@ -81,12 +81,7 @@ test('a long-poll ends short of the caller deadline, and when its call is abando
 });
 
 test('a standby refuses a long-poll at once; a primary that loses its lease ends its long-polls with NOT_PRIMARY', async (t) => {
-  const clock = testClock();
-  const kv = await memoryKv(t);
-  const a = await testMgmtd(t, kv, clock, { address: 'a:1' });
-  const b = await testMgmtd(t, kv, clock, { address: 'b:2' });
-  await a.renewLease();
-  await b.renewLease();
+  const { clock, a, b } = await primaryAndStandby(t);
   const { routingVersion } = await call(a, 'getRoutingInfo', { ifNewerThan: null });
   await assert.rejects(
     settlesWithin(call(b, 'getRoutingInfo', { ifNewerThan: routingVersion, waitMs: MAX_ROUTING_WAIT_MS }), 'a standby'),

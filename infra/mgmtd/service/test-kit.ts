@@ -40,6 +40,17 @@ export async function testMgmtd(t: TestContext, kv: KvEngine, clock: TestClock, 
   return mgmtd;
 }
 
+/** Two mgmtds on one memory KV, `a` primary and `b` standby (both have renewed once), on a test clock. */
+export async function primaryAndStandby(t: TestContext): Promise<{ clock: TestClock; kv: KvEngine; a: Mgmtd; b: Mgmtd }> {
+  const clock = testClock();
+  const kv = await memoryKv(t);
+  const a = await testMgmtd(t, kv, clock, { address: 'a:1' });
+  const b = await testMgmtd(t, kv, clock, { address: 'b:2' });
+  await a.renewLease();
+  await b.renewLease();
+  return { clock, kv, a, b };
+}
+
 const CONTEXT: CallContext = { service: 'mgmtd', method: 'test', peer: 'test', deadline: null, signal: new AbortController().signal };
 
 type Methods = MgmtdServiceDef['methods'];
