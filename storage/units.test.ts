@@ -28,7 +28,7 @@ test('dedup: a retry gets the first result, a failure is forgotten, an older seq
   const staged = { ...tag, seqnum: 5 };
   let told: number | null = -1;
   await assert.rejects(dedup.run(staged, () => {
-    dedup.staged(staged, 42);
+    dedup.staged(staged, 42, 1001);
     return Promise.reject(new Error('forward lost'));
   }));
   await new Promise((resolve) => setImmediate(resolve));
@@ -61,4 +61,21 @@ test('resync plan: remove what holds nothing committed at the source, send what 
   const hex = (ids: readonly Uint8Array[]): string[] => ids.map((id) => Buffer.from(id).toString('hex'));
   assert.deepEqual(hex(plan.remove), hex([cid(5, 4), cid(5, 6)]));
   assert.deepEqual(hex(plan.full), hex([cid(5, 1), cid(5, 2), cid(5, 3), cid(5, 5)]));
+});
+
+test('dedup: versions staged on a target are forgotten when a sync is about to replace its chunks', async () => {
+  const dedup = new UpdateDedup();
+  const onA = { clientId: 'c', channel: 1, seqnum: 1 };
+  const onB = { clientId: 'c', channel: 2, seqnum: 1 };
+  dedup.staged(onA, 7, 1001);
+  dedup.staged(onB, 9, 2001);
+  dedup.forgetTarget(1001);
+  const told: (number | null)[] = [];
+  for (const tag of [onA, onB]) {
+    await dedup.run(tag, (leftPending) => {
+      told.push(leftPending);
+      return Promise.resolve({ commitVer: 1, chunkLength: 1, chunkCrc32c: 0 });
+    });
+  }
+  assert.deepEqual(told, [null, 9]);
 });

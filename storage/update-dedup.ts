@@ -38,7 +38,7 @@ export class UpdateDedup {
       );
     }
     const leftPending = seen !== undefined && seen.seqnum === tag.seqnum ? seen.leftPending : null;
-    const entry: Entry = { seqnum: tag.seqnum, result: null, leftPending };
+    const entry: Entry = { seqnum: tag.seqnum, result: null, leftPending, targetId: seen?.seqnum === tag.seqnum ? seen.targetId : null };
     this.channels.delete(key);
     this.channels.set(key, entry);
     if (this.channels.size > this.maxChannels) this.channels.delete(this.channels.keys().next().value!);
@@ -52,26 +52,40 @@ export class UpdateDedup {
   }
 
   /**
+   * Forgets the versions staged on `targetId`: a resync is about to replace its chunks, so what it staged there says
+   * nothing any more about whether an update took effect.
+   */
+  forgetTarget(targetId: number): void {
+    for (const [key, entry] of this.channels) if (entry.targetId === targetId && entry.result === null) this.channels.delete(key);
+  }
+
+  /**
    * Records that this replica staged version `updateVer` for the update `tag` (head or successor alike): the first
    * version it staged for the update is the one a retry must complete, should that attempt fail or this replica
    * become the head. A tag older than the channel's newest is ignored.
    */
-  staged(tag: UpdateTag, updateVer: number): void {
+  staged(tag: UpdateTag, updateVer: number, targetId: number): void {
     const key = `${tag.clientId}\u0000${tag.channel}`;
     const entry = this.channels.get(key);
     if (entry !== undefined && entry.seqnum > tag.seqnum) return;
     if (entry !== undefined && entry.seqnum === tag.seqnum) {
-      entry.leftPending ??= updateVer;
+      if (entry.leftPending === null) {
+        entry.leftPending = updateVer;
+        entry.targetId = targetId;
+      }
       return;
     }
     this.channels.delete(key);
-    this.channels.set(key, { seqnum: tag.seqnum, result: null, leftPending: updateVer });
+    this.channels.set(key, { seqnum: tag.seqnum, result: null, leftPending: updateVer, targetId });
     if (this.channels.size > this.maxChannels) this.channels.delete(this.channels.keys().next().value!);
   }
 }
 
+/** (Entries are per channel; see UpdateDedup.) */
 interface Entry {
   readonly seqnum: number;
   result: Promise<WriteRsp> | null;
   leftPending: number | null;
+  /** The target the version was staged on. */
+  targetId: number | null;
 }

@@ -46,7 +46,7 @@ async function replicate(deps: StorageDeps, view: ChainView, chunkId: Uint8Array
     return installWhole(engine, chunkId, update, chainVer);
   }
   const key = chunkLockKey(view.target.targetId, chunkId);
-  for (const tag of update.tags) deps.dedup.staged(tag, update.updateVer);
+  for (const tag of update.tags) deps.dedup.staged(tag, update.updateVer, view.target.targetId);
   const staged = await stage(engine, chunkId, update, chainVer);
   if (staged.outcome === 'STALE') return update.kind === 'REMOVE' && staged.meta === null ? REMOVED : committedReply(staged, chunkId);
   const pending = staged.meta?.pending ?? null;

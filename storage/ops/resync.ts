@@ -19,6 +19,8 @@ export async function handleDumpChunkMeta(deps: StorageDeps, req: DumpChunkMetaR
     throw GeneralError.INVALID_ARGUMENT(`limit must be in [1, ${DUMP_PAGE_MAX}], got ${req.limit}`);
   }
   const view = await viewTarget(deps.routing, deps.targets, req.targetId, req.chainVer);
+  // A sync starts with the first page: it replaces what was staged here, so that says nothing about retries now.
+  if (view.state === 'SYNCING' && req.begin === null) deps.dedup.forgetTarget(view.target.targetId);
   if (view.state === 'SYNCING' && view.target.localState !== 'ONLINE') {
     view.target.localState = 'ONLINE';
     deps.localStateChanged();
