@@ -7,6 +7,7 @@ import type { ChainView } from '../chain-view.ts';
 import { chunkLockKey } from '../chunk-lock.ts';
 import type { WriteRsp } from '../protocol.ts';
 import type { StorageDeps } from './deps.ts';
+import { readPendingVersion } from './latest-content.ts';
 import { builtOn, stageForwardCommit } from './replicate.ts';
 
 /**
@@ -28,7 +29,7 @@ export async function redriveChunk(deps: StorageDeps, view: ChainView, chunkId: 
  * goes down the chain as the next version. Null when there is no pending version.
  */
 export async function completePending(deps: StorageDeps, view: ChainView, chunkId: Uint8Array): Promise<WriteRsp | null> {
-  const pending = await view.target.engine.readPending(chunkId);
+  const pending = await readPendingVersion(deps, view, chunkId);
   if (pending === null) return null;
   const updateVer = pending.updateVer + 1;
   if (pending.content === null) {
