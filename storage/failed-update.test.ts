@@ -1,14 +1,10 @@
 import { crc32c } from '@node-rs/crc32';
 import assert from 'node:assert/strict';
-import { open } from 'node:fs/promises';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FaultRules } from '../infra/rpc/index.ts';
 import { hasCode } from '../infra/errors.ts';
-import type { ChunkEngine } from './chunk-engine/index.ts';
-import { fileName } from './chunk-engine/slot-files.ts';
 import { cid, payload, rawStub, replicaStates, startFabric } from './test-kit.ts';
 
 const WHOLE = { offset: 0, length: 64 * 1024 };
@@ -150,30 +146,4 @@ test('a failed write that reached only the head, then built on by another write,
   ]);
   await sendTo(b, moved.chainVersion);
   for (const id of [b, c]) assert.equal((await fabric.engine(id).read(cid(54, 0), WHOLE)).data.toString(), 'AAAABBBB', `target ${id}`);
-});
-
-/** Flips one byte of a chunk's pending version in its data file, behind the engine's back (a damaged disk). */
-async function corruptPending(engine: ChunkEngine, id: Uint8Array): Promise<void> {
-  const slot = engine.stat(id)?.pending?.slot;
-  assert.ok(slot);
-  const size = engine.layout.sizeClasses[slot.sizeClass]!;
-  const fh = await open(join(engine.dir, 'data', fileName(engine.layout, slot.sizeClass, slot.file)), 'r+');
-  try {
-    const one = Buffer.alloc(1);
-    await fh.read(one, 0, 1, slot.index * size);
-    one[0] = one[0]! ^ 0xff;
-    await fh.write(one, 0, 1, slot.index * size);
-  } finally {
-    await fh.close();
-  }
-}
-
-test('a failed version damaged on the head’s disk is taken from the tail, which committed it, and the next write builds on it', async (t) => {
-  const { fabric, chain, ids, w1 } = await failedRound(t);
-  await corruptPending(fabric.engine(ids[0]!), cid(50, 0));
-  const patch = payload(9, 100);
-  await fabric.client.write({ chainId: chain.chainId, chunkId: cid(50, 0), offset: 500, data: patch });
-  const expected = Buffer.from(w1);
-  expected.set(patch, 500);
-  for (const id of ids) assert.deepEqual((await fabric.engine(id).read(cid(50, 0), WHOLE)).data, expected, `target ${id}`);
 });

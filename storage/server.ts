@@ -1,11 +1,8 @@
-import { crc32c } from '@node-rs/crc32';
-import { hasCode, StorageError } from '../infra/errors.ts';
 import type { ClusterSecret, RpcServerOptions } from '../infra/rpc/index.ts';
 import { createStub, RpcClient, RpcServer } from '../infra/rpc/index.ts';
 import type { RpcAddress, RpcFaults } from '../infra/rpc/index.ts';
 import type { ChainView } from './chain-view.ts';
 import type { ChunkEngineOptions } from './chunk-engine/index.ts';
-import { maxChunkSize } from './chunk-engine/index.ts';
 import { ChunkLock } from './chunk-lock.ts';
 import { InflightUpdates } from './inflight-updates.ts';
 import { targetAddress } from './node-address.ts';
@@ -108,18 +105,6 @@ export class StorageServer {
       }
       return createStub(peers, StorageService, address);
     };
-    const readReplica = async (view: ChainView, targetId: number, chunkId: Uint8Array): Promise<{ commitVer: number; data: Buffer } | null> => {
-      const stub = createStub(peers, StorageService, targetAddress(view.routing, targetId));
-      try {
-        const rsp = await stub.read({ chunkId, chainId: view.chain.chainId, chainVer: view.chain.chainVersion, offset: 0, length: maxChunkSize(view.target.engine.layout) });
-        const data = Buffer.from(rsp.data ?? new Uint8Array(0));
-        if (crc32c(data) !== rsp.crc32c >>> 0) throw StorageError.CHECKSUM_MISMATCH(`a copy of a chunk from target ${targetId} arrived corrupted`);
-        return { commitVer: rsp.commitVer, data };
-      } catch (err) {
-        if (hasCode(err, 'STORAGE_CHUNK_NOT_FOUND')) return null;
-        throw err;
-      }
-    };
     const forward = async (view: ChainView, req: UpdateReq): Promise<UpdateRsp> =>
       (await successorStub(view)).update(faults === null ? req : faults.alterForward(req));
     const fence = options.fence ?? null;
@@ -129,7 +114,6 @@ export class StorageServer {
       locks: new ChunkLock(),
       inflight: new InflightUpdates(),
       pendingTags: new Map(),
-      readReplica,
       dedup: new UpdateDedup(),
       forward,
       fence,

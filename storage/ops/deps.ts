@@ -19,8 +19,6 @@ export interface StorageDeps {
   readonly forward: (view: ChainView, req: UpdateReq) => Promise<UpdateRsp>;
   /** Checked before every write, forwarded update and resync apply; null when the node is not fenced. */
   readonly fence: WriteFence | null;
-  /** Another replica's committed copy of a chunk (null when it has none), read over the chain's transport. */
-  readonly readReplica: (view: ChainView, targetId: number, chunkId: Uint8Array) => Promise<{ commitVer: number; data: Buffer } | null>;
   /** The client tags of each chunk's pending version here (by chunk lock key), for updates built on it. */
   readonly pendingTags: Map<string, readonly UpdateTag[]>;
   /** An update failed at this head after it may have staged a version: look at the chunk again later. */

@@ -7,7 +7,6 @@ import type { ChainView } from '../chain-view.ts';
 import { chunkLockKey } from '../chunk-lock.ts';
 import type { WriteRsp } from '../protocol.ts';
 import type { StorageDeps } from './deps.ts';
-import { readPendingVersion } from './latest-content.ts';
 import { builtOn, stageForwardCommit } from './replicate.ts';
 
 /**
@@ -29,7 +28,7 @@ export async function redriveChunk(deps: StorageDeps, view: ChainView, chunkId: 
  * goes down the chain as the next version. Null when there is no pending version.
  */
 export async function completePending(deps: StorageDeps, view: ChainView, chunkId: Uint8Array): Promise<WriteRsp | null> {
-  const pending = await readPendingVersion(deps, view, chunkId);
+  const pending = await view.target.engine.readPending(chunkId);
   if (pending === null) return null;
   const updateVer = pending.updateVer + 1;
   if (pending.content === null) {

@@ -20,7 +20,7 @@ export function handleTruncate(deps: StorageDeps, req: TruncateReq): Promise<Wri
       throw GeneralError.INVALID_ARGUMENT(`truncate length must be an integer in [0, ${limit}], got ${req.length}`, { context: { length: req.length } });
     }
     const meta = engine.stat(req.chunkId);
-    const base = await latestContent(deps, view, req.chunkId);
+    const base = await latestContent(engine, req.chunkId);
     const content = Buffer.alloc(req.length);
     base.copy(content, 0, 0, Math.min(base.length, req.length));
     const updateVer = Math.max(meta?.commitVer ?? 0, meta?.pending?.updateVer ?? 0) + 1;

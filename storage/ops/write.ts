@@ -26,7 +26,7 @@ export function handleWrite(deps: StorageDeps, req: WriteReq): Promise<WriteRsp>
     if (pending === null) {
       update = { kind: 'WRITE', tags: [req.tag], updateVer: (meta?.commitVer ?? 0) + 1, offset: req.offset, data, crc32c: req.crc32c };
     } else {
-      const content = overlay(await latestContent(deps, view, req.chunkId), req.offset, data);
+      const content = overlay(await latestContent(engine, req.chunkId), req.offset, data);
       update = { kind: 'REPLACE', tags: builtOn(deps, view, req.chunkId, req.tag), updateVer: pending.updateVer + 1, offset: 0, data: content, crc32c: crc32c(content) };
     }
     return stageForwardCommit(deps, view, req.chunkId, update);
