@@ -43,11 +43,14 @@ async function replicate(deps: StorageDeps, view: ChainView, chunkId: Uint8Array
   const chainVer = view.chain.chainVersion;
   if (view.state === 'SYNCING' && view.successor === null && update.kind !== 'WRITE') {
     deps.pendingTags.delete(chunkLockKey(view.target.targetId, chunkId));
-    return installWhole(engine, chunkId, update, chainVer);
+    const installed = await installWhole(engine, chunkId, update, chainVer);
+    for (const tag of update.tags) deps.dedup.staged(tag, update.updateVer, view.target.targetId);
+    return installed;
   }
   const key = chunkLockKey(view.target.targetId, chunkId);
-  for (const tag of update.tags) deps.dedup.staged(tag, update.updateVer, view.target.targetId);
   const staged = await stage(engine, chunkId, update, chainVer);
+  // Remembered only once the version is durably staged here: a retry then completes it rather than applying again.
+  if (staged.outcome !== 'STALE') for (const tag of update.tags) deps.dedup.staged(tag, update.updateVer, view.target.targetId);
   if (staged.outcome === 'STALE') return update.kind === 'REMOVE' && staged.meta === null ? REMOVED : committedReply(staged, chunkId);
   const pending = staged.meta?.pending ?? null;
   if (pending === null) throw StorageError.NOT_COMMITTED('the staged version vanished before its commit', { context: { updateVer: update.updateVer } });
