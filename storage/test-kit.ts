@@ -14,7 +14,7 @@ import type { ServiceStub } from '../infra/rpc/index.ts';
 import { targetAddress } from './node-address.ts';
 import { StorageService } from './protocol.ts';
 import type { StorageServiceDef } from './protocol.ts';
-import type { ChunkEngine, ChunkEngineOptions } from './chunk-engine/index.ts';
+import type { ChunkEngine } from './chunk-engine/index.ts';
 import { StorageClient } from './client.ts';
 import type { StorageClientOptions } from './client.ts';
 import { StaticRoutingSource } from './routing-source.ts';
@@ -36,8 +36,6 @@ export interface FabricOptions {
   readonly serverFaults?: (nodeId: number) => RpcFaults | null;
   readonly forwardFaults?: (nodeId: number) => RpcFaults | null;
   readonly storageFaults?: (nodeId: number) => StorageFaults | null;
-  /** Chunk engine options; TEST_ENGINE (small size classes, no fsync) by default. */
-  readonly engine?: Partial<ChunkEngineOptions>;
   /** How long a replica waits for its successor; 5 s by default. */
   readonly forwardTimeoutMs?: number;
 }
@@ -73,7 +71,7 @@ export async function startFabric(t: TestContext, options: FabricOptions = {}): 
       secret: SECRET,
       routing,
       targets: generated.targets.filter((x) => x.nodeId === nodeId).map((x) => ({ targetId: x.targetId, dir: join(dir, `target-${x.targetId}`) })),
-      engine: options.engine ?? TEST_ENGINE,
+      engine: TEST_ENGINE,
       rpc: { faults: options.serverFaults?.(nodeId) ?? null, closeGraceMs: 1000 },
       forwardFaults: options.forwardFaults?.(nodeId) ?? null,
       faults: options.storageFaults?.(nodeId) ?? null,

@@ -12,6 +12,9 @@
  * is done, frames are limited to HANDSHAKE_MAX_FRAME_SIZE, so an unauthenticated peer cannot make us allocate.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { encodeBody } from './codec.ts';
+import type { OutgoingFrame } from './frame.ts';
+import { TRANSPORT_SERVICE_ID } from './service.ts';
 
 export const HELLO_METHOD_ID = 1;
 export const AUTH_METHOD_ID = 2;
@@ -72,4 +75,18 @@ export function parseAuthReq(value: unknown): AuthReq | null {
   const v = value as Partial<AuthReq> | null;
   if (typeof v !== 'object' || v === null || !isNonce(v.nonce)) return null;
   return { nonce: v.nonce, proof: v.proof instanceof Uint8Array ? v.proof : null };
+}
+
+/** The client's AUTH request frame: its nonce and its proof for the server's HELLO nonce (null without a secret). */
+export function authRequestFrame(clientNonce: Buffer, proof: Buffer | null): OutgoingFrame {
+  return {
+    flags: 0,
+    serviceId: TRANSPORT_SERVICE_ID,
+    methodId: AUTH_METHOD_ID,
+    status: 0,
+    requestId: 0,
+    timeoutMs: 0,
+    body: encodeBody({ nonce: clientNonce, proof }),
+    bulk: null,
+  };
 }

@@ -2,10 +2,10 @@ import { connect } from 'node:net';
 import { FirepondError, GeneralError, RpcError } from '../errors.ts';
 import { formatAddress } from './address.ts';
 import type { RpcAddress } from './address.ts';
-import { AUTH_METHOD_ID, clientProof, HANDSHAKE_MAX_FRAME_SIZE, HELLO_METHOD_ID, newNonce, parseHello, proofMatches, serverProof } from './auth.ts';
+import { AUTH_METHOD_ID, authRequestFrame, clientProof, HANDSHAKE_MAX_FRAME_SIZE, HELLO_METHOD_ID, newNonce, parseHello, proofMatches, serverProof } from './auth.ts';
 import type { ClusterSecret } from './auth.ts';
 import type { CallOwner, OutgoingCall } from './client-call.ts';
-import { decodeBody, encodeBody, joinBulk } from './codec.ts';
+import { decodeBody, joinBulk } from './codec.ts';
 import { FramedSocket } from './connection.ts';
 import { HEADER_SIZE, isResponse } from './frame.ts';
 import type { Frame } from './frame.ts';
@@ -144,16 +144,7 @@ export class ClientConnection implements CallOwner {
       this.serverNonce = hello.nonce;
       this.state = 'auth';
       const proof = this.options.secret === null ? null : clientProof(this.options.secret, hello.nonce, this.clientNonce);
-      this.framed.send({
-        flags: 0,
-        serviceId: TRANSPORT_SERVICE_ID,
-        methodId: AUTH_METHOD_ID,
-        status: 0,
-        requestId: 0,
-        timeoutMs: 0,
-        body: encodeBody({ nonce: this.clientNonce, proof }),
-        bulk: null,
-      });
+      this.framed.send(authRequestFrame(this.clientNonce, proof));
       return;
     }
     if (!isResponse(header) || header.methodId !== AUTH_METHOD_ID) throw RpcError.BAD_FRAME('expected the AUTH response');

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import { FirepondError, GeneralError, isErrorCode } from '../errors.ts';
 import type { RpcAddress } from './address.ts';
-import { AUTH_METHOD_ID, clientProof, HELLO_METHOD_ID, newNonce, parseHello } from './auth.ts';
+import { authRequestFrame, clientProof, HELLO_METHOD_ID, newNonce, parseHello } from './auth.ts';
 import type { ClusterSecret } from './auth.ts';
 import { RpcClient } from './client.ts';
 import type { RpcClientOptions } from './client.ts';
@@ -19,7 +19,7 @@ import { FrameDecoder } from './frame-decoder.ts';
 import type { RpcLogger } from './logger.ts';
 import { RpcServer } from './server.ts';
 import type { RpcServerOptions } from './server.ts';
-import { defineService, method, TRANSPORT_SERVICE_ID } from './service.ts';
+import { defineService, method } from './service.ts';
 import type { Handlers } from './service.ts';
 import { createStub } from './stub.ts';
 import type { ServiceStub } from './stub.ts';
@@ -266,18 +266,7 @@ export class RawPeer {
     const hello = parseHello(decodeBody(peer.frames[0]!.body));
     if (hello === null || peer.frames[0]!.header.methodId !== HELLO_METHOD_ID) throw new Error('no HELLO');
     const nonce = newNonce();
-    peer.socket.write(
-      frameBytes({
-        flags: 0,
-        serviceId: TRANSPORT_SERVICE_ID,
-        methodId: AUTH_METHOD_ID,
-        status: 0,
-        requestId: 0,
-        timeoutMs: 0,
-        body: encodeBody({ nonce, proof: clientProof(secret, hello.nonce, nonce) }),
-        bulk: null,
-      }),
-    );
+    peer.socket.write(frameBytes(authRequestFrame(nonce, clientProof(secret, hello.nonce, nonce))));
     await waitFor(() => peer.frames.length >= 2 || peer.closed, 'AUTH response');
     const auth = peer.frames[1];
     if (auth === undefined || (auth.header.flags & FrameFlag.RESPONSE) === 0 || auth.header.status !== 0) throw new Error('handshake refused');

@@ -9,7 +9,6 @@ import type { StorageServiceDef } from '../protocol.ts';
 import type { TargetRegistry } from '../target-registry.ts';
 import type { WriteFence } from '../write-fence.ts';
 import { syncSuccessor } from './sync-successor.ts';
-import type { SyncSummary } from './sync-successor.ts';
 
 export const RESYNC_WORKER_DEFAULTS = {
   /** After a failed sync, look again this much later (routing may have moved on, or the successor restarted). */
@@ -25,14 +24,12 @@ export interface ResyncWorkerOptions {
   readonly successor: (view: ChainView) => Promise<ServiceStub<StorageServiceDef>>;
   readonly fence: WriteFence | null;
   readonly log: (message: string) => void;
-  readonly onSynced?: (summary: SyncSummary) => void;
-  readonly retryMs?: number;
 }
 
 /**
  * Starts a sync wherever one of this node's targets is the last SERVING replica of a chain whose next target is
  * SYNCING (3FS: the node adds the chain to `syncingChains_`). One sync per chain at a time; `poke` after every
- * routing change; failures are logged and looked at again after `retryMs`.
+ * routing change; failures are logged and looked at again after `RESYNC_WORKER_DEFAULTS.retryMs`.
  */
 export class ResyncWorker {
   private readonly running = new Map<ChainId, Promise<void>>();
@@ -77,14 +74,13 @@ export class ResyncWorker {
       const summary = await syncSuccessor(view, await this.options.successor(view), { locks, inflight, fence });
       this.options.log(`${what}: done in ${summary.elapsedMs} ms, ${summary.removed} removed, ${summary.copied} chunks (${summary.bytes} bytes) copied`);
       this.synced.set(view.chain.chainId, summary.chainVer);
-      this.options.onSynced?.(summary);
     } catch (err) {
-      this.options.log(`${what}: failed, looking again in ${this.options.retryMs ?? RESYNC_WORKER_DEFAULTS.retryMs} ms: ${(err as Error).message}`);
+      this.options.log(`${what}: failed, looking again in ${RESYNC_WORKER_DEFAULTS.retryMs} ms: ${(err as Error).message}`);
       if (!this.closed && this.retry === null) {
         this.retry = setTimeout(() => {
           this.retry = null;
           this.poke();
-        }, this.options.retryMs ?? RESYNC_WORKER_DEFAULTS.retryMs);
+        }, RESYNC_WORKER_DEFAULTS.retryMs);
       }
     }
   }

@@ -50,9 +50,8 @@ export async function syncSuccessor(
   view: ChainView,
   successor: ServiceStub<StorageServiceDef>,
   deps: SyncDeps,
-  options: Partial<typeof RESYNC_DEFAULTS> = {},
 ): Promise<SyncSummary> {
-  const opts = { ...RESYNC_DEFAULTS, ...options };
+  const opts = RESYNC_DEFAULTS;
   const started = Date.now();
   const targetId = view.successor!.targetId;
   const chainVer = view.chain.chainVersion;
