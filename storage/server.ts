@@ -8,6 +8,7 @@ import { InflightUpdates } from './inflight-updates.ts';
 import { targetAddress } from './node-address.ts';
 import type { StorageDeps } from './ops/deps.ts';
 import { handleQueryLastChunk } from './ops/query-last-chunk.ts';
+import { BufferPool } from './buffer-pool.ts';
 import { handleRead } from './ops/read.ts';
 import { handleApplyFull, handleApplyRemove, handleDumpChunkMeta, handleSyncDone } from './ops/resync.ts';
 import { handleUpdate } from './ops/update.ts';
@@ -118,6 +119,7 @@ export class StorageServer {
       forward,
       fence,
       localStateChanged: options.onLocalStateChange ?? (() => undefined),
+      readBuffers: new BufferPool(),
       updateFailed: (chainId, chunkId) => redriver.chunkFailed(chainId, chunkId),
     };
     const redriver = new Redriver(deps, (message) => (options.log ?? (() => undefined))(`redrive: ${message}`));
@@ -132,7 +134,7 @@ export class StorageServer {
     });
     rpc.register(StorageService, {
       write: (req) => handleWrite(deps, req),
-      read: (req) => handleRead(deps, req),
+      read: (req, context) => handleRead(deps, req, context),
       update: (req) => handleUpdate(deps, req),
       queryLastChunk: (req) => handleQueryLastChunk(deps, req),
       dumpChunkMeta: (req) => handleDumpChunkMeta(deps, req),

@@ -1,3 +1,4 @@
+import { crc32c } from '@node-rs/crc32';
 import { StorageError } from '../../infra/errors.ts';
 import type { FirepondError } from '../../infra/errors.ts';
 import type { ChainId } from '../../infra/mgmtd/index.ts';
@@ -32,7 +33,7 @@ export class MemoryChunkStore implements ChunkStore {
       if (chunk === undefined) throw StorageError.CHUNK_NOT_FOUND('chunk not found');
       const start = Math.min(io.offset, chunk.data.length);
       const data = chunk.data.subarray(start, Math.min(chunk.data.length, io.offset + io.length));
-      return { data, commitVer: 1, chunkLength: chunk.data.length };
+      return { data, crc32c: crc32c(data), commitVer: 1, chunkLength: chunk.data.length };
     })));
   }
 

@@ -37,20 +37,27 @@ export async function pread(deps: FileDataDeps, file: FileRef, offset: number, l
   const out = Buffer.alloc(readLength);
   if (pieces.length === 0) return out;
 
+  // Each piece is received straight into its place in `out`.
   const reads: ChunkRead[] = pieces.map((p) => ({
     chainId: chainIdOfChunk(chains, p.chunkIndex),
     chunkId: encodeChunkId(file.inodeId, p.chunkIndex),
     offset: p.chunkOffset,
     length: p.length,
+    into: out.subarray(p.bufferOffset, p.bufferOffset + p.length),
   }));
   const results = await deps.storage.batchRead(reads);
   const failures: PieceFailure[] = [];
   results.forEach((r, i) => {
     const piece = pieces[i]!;
+    const end = piece.bufferOffset + piece.length;
     if (r.ok) {
-      // A short chunk leaves the rest of the piece as the zeros Buffer.alloc put there.
-      out.set(r.value.data.subarray(0, piece.length), piece.bufferOffset);
-    } else if (!hasCode(r.error, 'STORAGE_CHUNK_NOT_FOUND')) {
+      const data = r.value.data.subarray(0, piece.length);
+      if (data.buffer !== out.buffer || data.byteOffset !== out.byteOffset + piece.bufferOffset) out.set(data, piece.bufferOffset);
+      // A short chunk reads as zeros past its end (also over bytes an earlier, abandoned try left there).
+      out.fill(0, piece.bufferOffset + data.length, end);
+    } else if (hasCode(r.error, 'STORAGE_CHUNK_NOT_FOUND')) {
+      out.fill(0, piece.bufferOffset, end);
+    } else {
       failures.push({ piece, chainId: reads[i]!.chainId, error: r.error });
     }
   });

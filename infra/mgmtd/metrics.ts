@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import { hasCode } from '../errors.ts';
 import { collectedGauge, promName } from '../metrics/index.ts';
 import type { Sample } from '../metrics/index.ts';
-import type { CallContext } from '../rpc/index.ts';
+import { localCallContext } from '../rpc/index.ts';
 import type { RoutingInfo } from './routing/types.ts';
 import type { Mgmtd } from './service/mgmtd.ts';
 
@@ -38,7 +38,7 @@ export function registerMgmtdMetrics(registry: Registry, mgmtd: Mgmtd): void {
  */
 function scrapeRouting(mgmtd: Mgmtd): () => Promise<RoutingInfo | null> {
   const handlers = mgmtd.handlers();
-  const context: CallContext = { service: 'mgmtd', method: 'getRoutingInfo', peer: 'metrics', deadline: null, signal: new AbortController().signal };
+  const context = localCallContext('mgmtd', 'getRoutingInfo', 'metrics');
   let pending: Promise<RoutingInfo | null> | null = null;
   return () => {
     pending ??= (async () => {

@@ -16,6 +16,8 @@ export interface OutgoingCallSpec {
   readonly body: Buffer;
   readonly bulk: Uint8Array | null;
   readonly responseBulk: string | null;
+  /** Where the reply's bulk is received when it fits (see `CallOptions.bulkInto`). */
+  readonly bulkInto: Uint8Array | null;
   /** null: no deadline. */
   readonly timeoutMs: number | null;
 }

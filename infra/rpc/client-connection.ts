@@ -8,7 +8,9 @@ import type { CallOwner, OutgoingCall } from './client-call.ts';
 import { decodeBody, joinBulk } from './codec.ts';
 import { FramedSocket } from './connection.ts';
 import { HEADER_SIZE, isResponse } from './frame.ts';
-import type { Frame } from './frame.ts';
+import type { Frame, FrameHeader } from './frame.ts';
+import type { BulkDestination } from './frame-decoder.ts';
+import { connectWithReadBuffer } from './read-buffer.ts';
 import type { RpcLogger } from './logger.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import { TRANSPORT_SERVICE_ID } from './service.ts';
@@ -18,6 +20,8 @@ export interface ClientConnectionOptions {
   readonly secret: ClusterSecret | null;
   readonly maxFrameSize: number;
   readonly connectTimeoutMs: number;
+  /** 0: read the usual way; else into one reused buffer of this size. */
+  readonly readBufferBytes: number;
   readonly metrics: MetricsRegistry;
   readonly logger: RpcLogger;
 }
@@ -53,9 +57,14 @@ export class ClientConnection implements CallOwner {
     private readonly events: ClientConnectionEvents,
   ) {
     this.peer = formatAddress(address);
-    const socket = connect({ host: address.host, port: address.port });
+    const readsIntoBuffer = options.readBufferBytes > 0;
+    const socket = readsIntoBuffer
+      ? connectWithReadBuffer(address.host, address.port, options.readBufferBytes, () => (bytes) => this.framed.receiveTransient(bytes))
+      : connect({ host: address.host, port: address.port });
     this.framed = new FramedSocket(socket, {
       peer: this.peer,
+      readsIntoBuffer,
+      bulkDestinations: (header) => this.bulkDestination(header),
       maxFrameSize: HANDSHAKE_MAX_FRAME_SIZE,
       onFrame: (frame) => this.onFrame(frame),
       onClose: (reason) => this.onClose(reason),
@@ -111,6 +120,15 @@ export class ClientConnection implements CallOwner {
     this.framed.destroy(reason);
   }
 
+  /** A reply whose call asked for its bulk in a buffer of its own (`bulkInto`), while that call still waits for it. */
+  private bulkDestination(header: FrameHeader): BulkDestination | null {
+    if (this.state !== 'ready' || !isResponse(header) || header.status !== 0) return null;
+    const call = this.pending.get(header.requestId);
+    const into = call?.spec.bulkInto ?? null;
+    if (call === undefined || into === null) return null;
+    return { bytes: into, wanted: () => !call.isSettled && !call.ignoreReply && this.pending.get(header.requestId) === call };
+  }
+
   private onFrame(frame: Frame): void {
     if (this.state !== 'ready') return this.onHandshake(frame);
     const { header } = frame;
@@ -123,7 +141,7 @@ export class ClientConnection implements CallOwner {
     }
     const labels = { method: call.spec.label };
     this.options.metrics.increment('rpc.client.bytes_in', labels, HEADER_SIZE + header.bodyLength + header.bulkLength);
-    if (call.ignoreReply) return;
+    if (call.ignoreReply || frame.discarded === true) return;
     if (header.status !== 0) return call.fail(decodeError(header.status, frame.body, this.peer));
     try {
       call.succeed(joinBulk(decodeBody(frame.body), call.spec.responseBulk, frame.bulk));

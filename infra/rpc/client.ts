@@ -10,6 +10,7 @@ import type { RpcFaults } from './faults.ts';
 import { consoleRpcLogger } from './logger.ts';
 import type { RpcLogger } from './logger.ts';
 import { MetricsRegistry } from './metrics.ts';
+import { READ_BUFFER_BYTES } from './read-buffer.ts';
 import type { AnyService, CallOptions, RequestOf, ResponseOf } from './service.ts';
 
 export const RPC_CLIENT_DEFAULTS = {
@@ -19,6 +20,8 @@ export const RPC_CLIENT_DEFAULTS = {
   maxInFlightPerConnection: 128,
   maxWaitingCalls: 1024,
   maxFrameSize: 512 * 1024 * 1024,
+  /** Each connection reads into one buffer of this size (see read-buffer.ts); 0 reads the usual way. */
+  readBufferBytes: READ_BUFFER_BYTES,
 } as const;
 
 export interface RpcClientOptions {
@@ -34,6 +37,7 @@ export interface RpcClientOptions {
   readonly maxInFlightPerConnection?: number;
   readonly maxWaitingCalls?: number;
   readonly maxFrameSize?: number;
+  readonly readBufferBytes?: number;
 }
 
 /**
@@ -79,7 +83,7 @@ export class RpcClient {
       const timeoutMs = options.timeoutMs === undefined ? (this.options.timeoutMs ?? RPC_CLIENT_DEFAULTS.timeoutMs) : options.timeoutMs;
       const response = await new Promise<unknown>((resolve, reject) => {
         const call = new OutgoingCall(
-          { label, peer, serviceId: service.id, methodId: def.id, body, bulk, responseBulk: def.responseBulk, timeoutMs },
+          { label, peer, serviceId: service.id, methodId: def.id, body, bulk, responseBulk: def.responseBulk, bulkInto: options.bulkInto ?? null, timeoutMs },
           (value) => {
             this.live.delete(call);
             resolve(value);
@@ -136,6 +140,7 @@ export class RpcClient {
           secret: o.secret,
           maxFrameSize: o.maxFrameSize ?? RPC_CLIENT_DEFAULTS.maxFrameSize,
           connectTimeoutMs: o.connectTimeoutMs ?? RPC_CLIENT_DEFAULTS.connectTimeoutMs,
+          readBufferBytes: o.readBufferBytes ?? RPC_CLIENT_DEFAULTS.readBufferBytes,
           metrics: this.metrics,
           logger: o.logger ?? consoleRpcLogger,
         },

@@ -3,6 +3,7 @@ import { FirepondError, RpcError } from '../errors.ts';
 import { encodeHeader, HEADER_SIZE } from './frame.ts';
 import type { Frame, OutgoingFrame } from './frame.ts';
 import { FrameDecoder } from './frame-decoder.ts';
+import type { BulkDestinations } from './frame-decoder.ts';
 
 export interface FramedSocketOptions {
   readonly maxFrameSize: number;
@@ -14,6 +15,13 @@ export interface FramedSocketOptions {
   readonly onClose: (reason: FirepondError) => void;
   /** Called after frames left the outgoing queue (the owner may resume reading). */
   readonly onQueueShrunk?: () => void;
+  /** Where frames' bulk sections go (replies read into the caller's buffer); a buffer of their own by default. */
+  readonly bulkDestinations?: BulkDestinations;
+  /**
+   * The socket reads into a reused buffer (see read-buffer.ts) and its owner passes each read to `receiveTransient`;
+   * otherwise this listens for 'data'.
+   */
+  readonly readsIntoBuffer?: boolean;
 }
 
 /** A frame waiting in the outgoing queue; `cancel` keeps it from being written if it has not been yet. */
@@ -51,15 +59,10 @@ export class FramedSocket {
     private readonly options: FramedSocketOptions,
   ) {
     this.peer = options.peer ?? `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    this.decoder = new FrameDecoder(options.maxFrameSize);
+    this.decoder = new FrameDecoder(options.maxFrameSize, options.bulkDestinations ?? null);
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
-    socket.on('data', (chunk: Buffer) => {
-      if (this.closed || this.ending) return; // after end(), input is read only to see the peer's FIN
-      this.bytesReceived += chunk.length;
-      this.decoder.push(chunk);
-      this.pump();
-    });
+    if (options.readsIntoBuffer !== true) socket.on('data', (chunk: Buffer) => this.receive(chunk, false));
     socket.on('drain', () => {
       this.waitingForDrain = false;
       this.flush();
@@ -98,9 +101,25 @@ export class FramedSocket {
     this.decoder.setMaxFrameSize(bytes);
   }
 
+  /** One read's bytes from a socket reading into a reused buffer: dispatched now, the rest copied before returning. */
+  receiveTransient(bytes: Buffer): void {
+    this.receive(bytes, true);
+  }
+
+  private receive(chunk: Buffer, transient: boolean): void {
+    if (this.closed || this.ending) return; // after end(), input is read only to see the peer's FIN
+    this.bytesReceived += chunk.length;
+    this.decoder.push(chunk, transient);
+    this.pump();
+    if (transient) this.decoder.retain();
+  }
+
   send(frame: OutgoingFrame): QueuedFrame {
     const item: QueuedFrame = { frame, cancelled: this.closed || this.ending };
-    if (item.cancelled) return item;
+    if (item.cancelled) {
+      frame.written?.();
+      return item;
+    }
     this.queue.push(item);
     this.flush();
     return item;
@@ -132,8 +151,11 @@ export class FramedSocket {
   destroy(reason: FirepondError): void {
     if (this.closeReason !== null) return;
     this.closeReason = reason;
-    for (const item of this.queue) item.cancelled = true;
-    this.queue.length = 0;
+    const dropped = this.queue.splice(0);
+    for (const item of dropped) {
+      item.cancelled = true;
+      item.frame.written?.();
+    }
     this.socket.destroy();
     this.options.onClose(reason);
   }
@@ -165,7 +187,10 @@ export class FramedSocket {
     while (this.queue.length > 0 && !this.waitingForDrain && !this.closed) {
       const item = this.queue.shift()!;
       shrunk = true;
-      if (item.cancelled) continue;
+      if (item.cancelled) {
+        item.frame.written?.();
+        continue;
+      }
       if (!this.write(item.frame)) this.waitingForDrain = true;
     }
     if (this.ending && this.queue.length === 0 && !this.closed) this.socket.end();
@@ -176,10 +201,14 @@ export class FramedSocket {
   private write(frame: OutgoingFrame): boolean {
     const header = encodeHeader(frame);
     this.bytesSent += HEADER_SIZE + frame.body.length + (frame.bulk?.length ?? 0);
+    const done = frame.written;
+    const callback = done === undefined ? undefined : () => done();
     this.socket.cork();
-    let ok = this.socket.write(header);
-    if (frame.body.length > 0) ok = this.socket.write(frame.body);
-    if (frame.bulk !== null && frame.bulk.length > 0) ok = this.socket.write(frame.bulk);
+    const hasBody = frame.body.length > 0;
+    const hasBulk = frame.bulk !== null && frame.bulk.length > 0;
+    let ok = this.socket.write(header, hasBody || hasBulk ? undefined : callback);
+    if (hasBody) ok = this.socket.write(frame.body, hasBulk ? undefined : callback);
+    if (hasBulk) ok = this.socket.write(frame.bulk, callback);
     this.socket.uncork();
     return ok;
   }

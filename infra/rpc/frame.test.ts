@@ -92,3 +92,59 @@ test('a large bulk is gathered into one buffer as it streams in', () => {
   assert.equal(out.length, 1);
   assert.ok(out[0]!.bulk!.equals(bulk));
 });
+
+test('transient chunks (one read buffer, overwritten after every push) yield the same frames', () => {
+  const frames = [sample, { ...sample, bulk: null, requestId: 1 }, { ...sample, bulk: pattern(200_000, 3), requestId: 2 }];
+  const stream = Buffer.concat(frames.map(frameBytes));
+  for (const size of [1, 47, 4096, 65536, stream.length]) {
+    const decoder = new FrameDecoder(1 << 20);
+    const readBuffer = Buffer.alloc(size);
+    const out = [];
+    for (let i = 0; i < stream.length; i += size) {
+      const n = stream.copy(readBuffer, 0, i, i + size);
+      decoder.push(readBuffer.subarray(0, n), true);
+      // Dispatch only every other read, as a paused owner would: the rest must survive the buffer's reuse.
+      if ((i / size) % 2 === 1) for (let f = decoder.next(); f !== null; f = decoder.next()) out.push(f);
+      decoder.retain();
+      readBuffer.fill(0xee);
+    }
+    for (let f = decoder.next(); f !== null; f = decoder.next()) out.push(f);
+    assert.deepEqual(out.map((f) => f.header.requestId), [2 ** 53 - 1, 1, 2], `read size ${size}`);
+    assert.ok(out[0]!.body.equals(sample.body) && out[0]!.bulk!.equals(sample.bulk!), `read size ${size}`);
+    assert.ok(out[2]!.bulk!.equals(pattern(200_000, 3)), `read size ${size}`);
+    assert.equal(decoder.bufferedBytes, 0);
+  }
+});
+
+test('a bulk goes into the destination its receiver chose, and one it gave up midway is skipped, never written', () => {
+  const bulk = pattern(300_000, 5);
+  const stream = frameBytes({ ...sample, bulk });
+  const into = Buffer.alloc(400_000, 0x11);
+  let wanted = true;
+  const decoder = new FrameDecoder(1 << 20, (header) => (header.requestId === sample.requestId ? { bytes: into, wanted: () => wanted } : null));
+  decoder.push(stream.subarray(0, 100_000));
+  assert.equal(decoder.next(), null);
+  decoder.push(stream.subarray(100_000));
+  const frame = decoder.next()!;
+  assert.ok(frame.bulk!.equals(bulk));
+  assert.equal(frame.bulk!.buffer, into.buffer, 'the bulk is a view of the destination');
+  assert.equal(into[300_000], 0x11, 'nothing written past the bulk');
+
+  into.fill(0x22);
+  const again = new FrameDecoder(1 << 20, () => ({ bytes: into, wanted: () => wanted }));
+  wanted = true;
+  again.push(stream.subarray(0, 150_000));
+  assert.equal(again.next(), null);
+  wanted = false; // the call timed out: its caller may reuse the buffer from here on
+  const before = Buffer.from(into);
+  again.push(stream.subarray(150_000));
+  const dropped = again.next()!;
+  assert.equal(dropped.discarded, true);
+  assert.equal(dropped.bulk, null);
+  assert.ok(into.equals(before), 'no byte went into the buffer after it was given up');
+
+  const small = Buffer.alloc(10);
+  const fallback = new FrameDecoder(1 << 20, () => ({ bytes: small, wanted: () => true }));
+  fallback.push(stream);
+  assert.ok(fallback.next()!.bulk!.equals(bulk), 'a destination too small is not used');
+});

@@ -57,12 +57,19 @@ export interface Frame {
   readonly header: FrameHeader;
   readonly body: Buffer;
   readonly bulk: Buffer | null;
+  /** The bulk went to a `BulkDestination` that its receiver gave up while it arrived; it was skipped, unchecked. */
+  readonly discarded?: true;
 }
 
 /** A frame to send: the header is built from these at write time. */
 export interface OutgoingFrame extends FrameFields {
   readonly body: Uint8Array;
   readonly bulk: Uint8Array | null;
+  /**
+   * Called once the frame's bytes are in the kernel's hands, or once it is clear they never will be (cancelled,
+   * connection closed): from then on the sender may reuse `bulk`.
+   */
+  readonly written?: () => void;
 }
 
 export function isResponse(header: FrameFields): boolean {
@@ -153,12 +160,14 @@ export function decodeHeader(raw: Buffer, maxFrameSize: number): FrameHeader {
   };
 }
 
-/** Splits a payload (body then bulk) and checks both checksums; throws RPC_BAD_FRAME on a mismatch. */
-export function verifyPayload(header: FrameHeader, payload: Buffer): Frame {
-  const body = payload.subarray(0, header.bodyLength);
+/**
+ * Checks a received frame's body and bulk against the header's checksums; throws RPC_BAD_FRAME on a mismatch. A
+ * `discarded` bulk (its receiver gave it up while it arrived) is not checked and comes out as null.
+ */
+export function verifyFrame(header: FrameHeader, body: Buffer, bulk: Buffer | null, discarded = false): Frame {
   if (crc32c(body) !== header.bodyCrc) throw RpcError.BAD_FRAME('body checksum mismatch');
-  if ((header.flags & FrameFlag.HAS_BULK) === 0) return { header, body, bulk: null };
-  const bulk = payload.subarray(header.bodyLength, header.bodyLength + header.bulkLength);
+  if (discarded) return { header, body, bulk: null, discarded: true };
+  if ((header.flags & FrameFlag.HAS_BULK) === 0 || bulk === null) return { header, body, bulk: null };
   if (crc32c(bulk) !== header.bulkCrc) throw RpcError.BAD_FRAME('bulk checksum mismatch');
   knownBulkCrcs.set(bulk, header.bulkCrc);
   return { header, body, bulk };

@@ -17,7 +17,7 @@ export { loadOrCreateClusterSecret, SECRET_FILE_NAME } from './secret.ts';
 export { RpcServer, RPC_SERVER_DEFAULTS } from './server.ts';
 export type { RpcServerOptions } from './server.ts';
 export type { ServerConnectionStats } from './server-connection.ts';
-export { defineService, method } from './service.ts';
+export { defineService, localCallContext, method } from './service.ts';
 export type { AnyService, BulkField, CallContext, CallOptions, Handler, Handlers, MethodDef, RequestOf, ResponseOf, ServiceDef } from './service.ts';
 export { createStub } from './stub.ts';
 export type { ServiceStub } from './stub.ts';

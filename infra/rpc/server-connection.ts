@@ -40,6 +40,8 @@ export interface ServerConnectionStats {
   readonly running: number;
   readonly queuedFrames: number;
   readonly readingPaused: boolean;
+  /** 'buffer': the socket reads into one reused buffer; 'stream': a new buffer per read. */
+  readonly reads: 'buffer' | 'stream';
   readonly bufferedBytes: number;
   readonly bytesReceived: number;
   readonly bytesSent: number;
@@ -70,12 +72,15 @@ export class ServerConnection {
   private readonly closedPromise: Promise<void>;
   private resolveClosed!: () => void;
 
+  /** `readsIntoBuffer`: the socket reads into a reused buffer and its reads come in through `receiveTransient`. */
   constructor(
     socket: Socket,
+    private readonly readsIntoBuffer: boolean,
     private readonly deps: ServerConnectionDeps,
   ) {
     this.closedPromise = new Promise((resolve) => (this.resolveClosed = resolve));
     this.framed = new FramedSocket(socket, {
+      readsIntoBuffer,
       maxFrameSize: HANDSHAKE_MAX_FRAME_SIZE,
       onFrame: (frame) => this.onFrame(frame),
       onClose: (reason) => this.onClose(reason),
@@ -99,6 +104,11 @@ export class ServerConnection {
     return this.framed.peer;
   }
 
+  /** One read's bytes, from a socket reading into a reused buffer. */
+  receiveTransient(bytes: Buffer): void {
+    this.framed.receiveTransient(bytes);
+  }
+
   stats(): ServerConnectionStats {
     return {
       peer: this.peer,
@@ -106,6 +116,7 @@ export class ServerConnection {
       running: this.running,
       queuedFrames: this.framed.queuedFrames,
       readingPaused: this.framed.readingPaused,
+      reads: this.readsIntoBuffer ? 'buffer' : 'stream',
       bufferedBytes: this.framed.bufferedBytes,
       bytesReceived: this.framed.totalBytesReceived,
       bytesSent: this.framed.totalBytesSent,
@@ -215,6 +226,8 @@ export class ServerConnection {
     const started = performance.now();
     const controller = new AbortController();
     this.controllers.add(controller);
+    const releases: (() => void)[] = [];
+    let replySent = false;
     let status = 'OK';
     try {
       const fault = this.deps.faults?.decide({ side: 'server', service: target.service, method: target.method, peer: this.peer }) ?? null;
@@ -236,6 +249,7 @@ export class ServerConnection {
           peer: this.peer,
           deadline: header.timeoutMs > 0 ? Date.now() + header.timeoutMs : null,
           signal: controller.signal,
+          afterReply: (release) => void releases.push(release),
         };
         const response = await target.handler(request, context);
         const { body, bulk } = splitBulk(response, target.def.responseBulk);
@@ -253,9 +267,11 @@ export class ServerConnection {
         status = 'REPLY_DROPPED';
         return;
       }
-      this.sendResponse(header, reply.status, reply.body, reply.bulk);
+      replySent = true;
+      this.sendResponse(header, reply.status, reply.body, reply.bulk, releases.length === 0 ? undefined : () => runAll(releases));
       this.deps.metrics.increment('rpc.server.bytes_out', labels, HEADER_SIZE + reply.body.length + (reply.bulk?.length ?? 0));
     } finally {
+      if (!replySent) runAll(releases);
       this.controllers.delete(controller);
       this.deps.metrics.increment('rpc.server.requests', { ...labels, status });
       this.deps.metrics.observe('rpc.server.latency_ms', labels, performance.now() - started);
@@ -267,8 +283,12 @@ export class ServerConnection {
     status: number,
     body: Buffer,
     bulk: Uint8Array | null,
+    written?: () => void,
   ): void {
-    if (this.framed.closed) return;
+    if (this.framed.closed) {
+      written?.();
+      return;
+    }
     this.framed.send({
       flags: FrameFlag.RESPONSE,
       serviceId: request.serviceId,
@@ -278,6 +298,7 @@ export class ServerConnection {
       timeoutMs: 0,
       body,
       bulk,
+      written,
     });
   }
 
@@ -309,4 +330,9 @@ export class ServerConnection {
     if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = null;
   }
+}
+
+/** Runs every callback once, in order, and forgets them. */
+function runAll(callbacks: (() => void)[]): void {
+  for (const callback of callbacks.splice(0)) callback();
 }

@@ -7,6 +7,7 @@ import type { RpcFaults } from './faults.ts';
 import { consoleRpcLogger } from './logger.ts';
 import type { RpcLogger } from './logger.ts';
 import { MetricsRegistry } from './metrics.ts';
+import { adoptWithReadBuffer, READ_BUFFER_BYTES } from './read-buffer.ts';
 import { ServerConnection } from './server-connection.ts';
 import type { RegisteredMethod, ServerConnectionStats } from './server-connection.ts';
 import type { AnyService, Handlers } from './service.ts';
@@ -21,6 +22,8 @@ export const RPC_SERVER_DEFAULTS = {
   handshakeTimeoutMs: 10_000,
   /** How long `close()` lets running calls finish before it aborts them. */
   closeGraceMs: 10_000,
+  /** Each connection reads into one buffer of this size (see read-buffer.ts); 0 reads the usual way. */
+  readBufferBytes: READ_BUFFER_BYTES,
 } as const;
 
 export interface RpcServerOptions {
@@ -35,6 +38,7 @@ export interface RpcServerOptions {
   readonly maxOutstandingPerConnection?: number;
   readonly handshakeTimeoutMs?: number;
   readonly closeGraceMs?: number;
+  readonly readBufferBytes?: number;
 }
 
 /**
@@ -62,7 +66,7 @@ export class RpcServer {
   }
 
   static async create(options: RpcServerOptions): Promise<RpcServer> {
-    const server = createServer({ noDelay: true, keepAlive: true });
+    const server = createServer({ noDelay: true, keepAlive: true, pauseOnConnect: true });
     const host = options.host ?? RPC_SERVER_DEFAULTS.host;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -117,12 +121,16 @@ export class RpcServer {
     await listenerClosed;
   }
 
-  private accept(socket: Socket): void {
+  private accept(raw: Socket): void {
     if (this.closing !== null) {
-      socket.destroy();
+      raw.destroy();
       return;
     }
-    const connection = new ServerConnection(socket, {
+    const readBufferBytes = this.options.readBufferBytes ?? RPC_SERVER_DEFAULTS.readBufferBytes;
+    let connection: ServerConnection | null = null;
+    const adopted = readBufferBytes > 0 ? adoptWithReadBuffer(raw, readBufferBytes, () => (bytes) => connection?.receiveTransient(bytes)) : null;
+    const socket = adopted ?? raw;
+    connection = new ServerConnection(socket, adopted !== null, {
       secret: this.options.secret,
       lookup: (serviceId, methodId) => this.services.get(serviceId)?.methods.get(methodId) ?? null,
       logger: this.logger,
@@ -134,5 +142,6 @@ export class RpcServer {
       onClosed: (c) => this.connections.delete(c),
     });
     this.connections.add(connection);
+    if (adopted === null) raw.resume();
   }
 }

@@ -88,6 +88,19 @@ export interface CallContext {
   readonly deadline: number | null;
   /** Aborted when the connection closes or the server shuts down before the handler finished. */
   readonly signal: AbortSignal;
+  /**
+   * Runs `release` once this call's reply (or error) has been written to the socket, or once it is clear it never
+   * will be: a handler that answers with a pooled buffer gives it back there, never earlier.
+   */
+  afterReply(release: () => void): void;
+}
+
+/**
+ * The context of a handler called in-process, without the transport: no deadline, never aborted, and nothing to
+ * release after a reply (the caller owns what it gets back).
+ */
+export function localCallContext(service: string, method: string, peer: string): CallContext {
+  return { service, method, peer, deadline: null, signal: new AbortController().signal, afterReply: () => undefined };
 }
 
 export type Handler<M> = (request: RequestOf<M>, context: CallContext) => ResponseOf<M> | Promise<ResponseOf<M>>;
@@ -99,4 +112,11 @@ export type Handlers<S extends AnyService> = { readonly [K in keyof S['methods']
 export interface CallOptions {
   /** Overrides the client's default deadline; null waits without limit. */
   readonly timeoutMs?: number | null;
+  /**
+   * Receive the reply's bulk section straight into this buffer (from its first byte) when it fits, instead of a new
+   * one: a reader that reuses its buffers allocates nothing per call. The reply's bulk field is then a view of it;
+   * use that field either way (a bulk that does not fit arrives in a buffer of its own). The buffer must not be
+   * touched until the call settles; a call that times out stops writing into it before its promise rejects.
+   */
+  readonly bulkInto?: Uint8Array;
 }

@@ -7,7 +7,7 @@ import { sizeClassFor, type TargetLayout } from './layout.ts';
 import type { MetaStore, MetaTxn } from './meta-store.ts';
 import type { ChunkEngineMetrics } from './metrics.ts';
 import type { SlotAllocator } from './slot-allocator.ts';
-import type { SlotFiles } from './slot-files.ts';
+import type { ReadInto, SlotFiles } from './slot-files.ts';
 import type { ChunkMeta, ChunkRecord, PendingVersion, SlotAddress } from './types.ts';
 
 /** A chunk that has never been written: version 0, empty. */
@@ -32,7 +32,7 @@ export class EngineCore {
    * The committed content of `record`, checksum verified. A mismatch is re-checked against a fresh record first: if
    * the chunk changed meanwhile the read is retried on the new version; otherwise the slot is damaged.
    */
-  async readCommitted(chunkId: Buffer, record: ChunkRecord): Promise<{ record: ChunkRecord; content: Buffer }> {
+  async readCommitted(chunkId: Buffer, record: ChunkRecord, into?: ReadInto): Promise<{ record: ChunkRecord; content: Buffer }> {
     let current = record;
     for (;;) {
       const { slot } = current;
@@ -40,7 +40,7 @@ export class EngineCore {
       this.allocator.pin(slot);
       let content: Buffer;
       try {
-        content = await this.files.readSlot(slot, current.length);
+        content = await this.files.readSlot(slot, current.length, into);
       } finally {
         this.allocator.unpin(slot);
       }

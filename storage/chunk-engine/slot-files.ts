@@ -91,10 +91,11 @@ export class SlotFiles {
     await ioStep(data.path, () => data.sync());
   }
 
-  async readSlot(slot: SlotAddress, length: number): Promise<Buffer> {
+  /** The slot's first `length` bytes, in a new buffer or in the one `into` hands out. */
+  async readSlot(slot: SlotAddress, length: number, into?: ReadInto): Promise<Buffer> {
     const size = this.layout.sizeClasses[slot.sizeClass]!;
     const data = await this.handle(fileName(this.layout, slot.sizeClass, slot.file));
-    const out = Buffer.allocUnsafe(length);
+    const out = into === undefined ? Buffer.allocUnsafe(length) : into(length);
     await ioStep(data.path, async () => {
       let done = 0;
       while (done < length) {
@@ -133,6 +134,9 @@ export class SlotFiles {
     return found;
   }
 }
+
+/** Hands out a buffer of exactly `length` bytes for a read to fill (a pooled one, say). */
+export type ReadInto = (length: number) => Buffer;
 
 export function fileName(layout: TargetLayout, sizeClass: number, file: number): string {
   return `${sizeLabel(layout.sizeClasses[sizeClass]!)}.${String(file).padStart(3, '0')}`;

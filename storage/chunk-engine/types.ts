@@ -95,6 +95,11 @@ export interface ApplyFullRequest {
 export interface ReadRequest {
   readonly offset: number;
   readonly length: number;
+  /**
+   * Hands out the buffer the chunk's content is read into (called again if the read is retried on a newer
+   * version; the earlier buffer then holds nothing of the result). A new buffer per read by default.
+   */
+  readonly into?: (length: number) => Buffer;
 }
 
 /**

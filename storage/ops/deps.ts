@@ -1,3 +1,4 @@
+import type { BufferPool } from '../buffer-pool.ts';
 import type { ChainView } from '../chain-view.ts';
 import type { ChunkLock } from '../chunk-lock.ts';
 import type { InflightUpdates } from '../inflight-updates.ts';
@@ -25,4 +26,6 @@ export interface StorageDeps {
   readonly updateFailed: (chainId: number, chunkId: Uint8Array) => void;
   /** Tells the node a target's local state changed, so its heartbeat reports it now. */
   readonly localStateChanged: () => void;
+  /** Buffers that read replies are read into, back once the reply is written. */
+  readonly readBuffers: BufferPool;
 }

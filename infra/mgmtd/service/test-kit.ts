@@ -2,6 +2,7 @@
 import type { TestContext } from 'node:test';
 import type { KvEngine } from '../../kv/index.ts';
 import { MemoryKvEngine } from '../../kv/index.ts';
+import { localCallContext } from '../../rpc/index.ts';
 import type { CallContext, Handlers, RequestOf, ResponseOf } from '../../rpc/index.ts';
 import type { MgmtdServiceDef } from '../protocol.ts';
 import { Mgmtd } from './mgmtd.ts';
@@ -51,7 +52,7 @@ export async function primaryAndStandby(t: TestContext): Promise<{ clock: TestCl
   return { clock, kv, a, b };
 }
 
-const CONTEXT: CallContext = { service: 'mgmtd', method: 'test', peer: 'test', deadline: null, signal: new AbortController().signal };
+const CONTEXT: CallContext = localCallContext('mgmtd', 'test', 'test');
 
 type Methods = MgmtdServiceDef['methods'];
 

@@ -20,7 +20,7 @@ export async function readChunk(core: EngineCore, chunkId: ChunkId, req: ReadReq
   if (stored === null) {
     throw StorageError.CHUNK_NOT_FOUND(`${describeChunkId(chunkId)} not found`, { context: { chunkId: chunkIdHex(chunkId) } });
   }
-  const { record, content } = await core.readCommitted(key, stored);
+  const { record, content } = await core.readCommitted(key, stored, req.into);
   const start = Math.min(req.offset, content.length);
   const data = content.subarray(start, Math.min(content.length, req.offset + req.length));
   const meta = toChunkMeta(key, record);

@@ -1,0 +1,59 @@
+import { connect, Socket } from 'node:net';
+
+/**
+ * Sockets that read into one buffer of their own, reused for every read, instead of a fresh 64 KiB buffer per read.
+ *
+ * A 1 MiB frame otherwise arrives as sixteen buffers allocated outside the JS heap, which V8 counts as external
+ * memory and answers with a full mark-compact every 64 MiB or so: at storage rates, several per second per process.
+ * With one read buffer per connection a read syscall can also take up to `bytes` at once.
+ *
+ * The receiver gets each read as a view of the buffer (`transient`): it must copy what it keeps before it returns.
+ */
+export const READ_BUFFER_BYTES = 512 * 1024;
+
+/** Called with each read's bytes, a view of the connection's read buffer that is overwritten by the next read. */
+export type ReceiveBytes = (bytes: Buffer) => void;
+
+/** A client connection whose reads land in one reused buffer. `receive` is looked up on every read. */
+export function connectWithReadBuffer(host: string, port: number, bytes: number, receive: () => ReceiveBytes): Socket {
+  return connect({
+    host,
+    port,
+    onread: {
+      buffer: Buffer.allocUnsafeSlow(bytes),
+      callback: (nread: number, buffer: Uint8Array) => {
+        receive()(Buffer.from(buffer.buffer, buffer.byteOffset, nread));
+        return true;
+      },
+    },
+  });
+}
+
+/** The part of net.Socket's internals that `adoptWithReadBuffer` relies on (Node 20; checked before use). */
+interface SocketWithHandle {
+  _handle: { useUserBuffer?: unknown; readStart?: unknown } | null;
+}
+
+/**
+ * An accepted connection (from a server created with `pauseOnConnect`) moved onto a new Socket that reads into one
+ * reused buffer. Node offers `onread` only to sockets it creates for `connect`; the accepted socket's handle is
+ * handed to such a socket before it starts reading. Returns null where this Node's sockets lack what that needs; the
+ * caller then keeps `raw` and reads it the usual way.
+ */
+export function adoptWithReadBuffer(raw: Socket, bytes: number, receive: () => ReceiveBytes): Socket | null {
+  const internals = raw as unknown as SocketWithHandle;
+  const handle = internals._handle;
+  if (handle === null || typeof handle !== 'object' || typeof handle.useUserBuffer !== 'function' || typeof handle.readStart !== 'function') return null;
+  internals._handle = null;
+  raw.destroy(); // no handle left to close: this only settles the server's connection count
+  return new Socket({
+    handle,
+    onread: {
+      buffer: Buffer.allocUnsafeSlow(bytes),
+      callback: (nread: number, buffer: Uint8Array) => {
+        receive()(Buffer.from(buffer.buffer, buffer.byteOffset, nread));
+        return true;
+      },
+    },
+  } as ConstructorParameters<typeof Socket>[0]);
+}

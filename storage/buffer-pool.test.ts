@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BufferPool } from './buffer-pool.ts';
+
+test('a released buffer is handed out again, as a new view of exactly the asked length', () => {
+  const pool = new BufferPool();
+  const a = pool.acquire(1000_000);
+  assert.equal(a.bytes.length, 1000_000);
+  a.bytes.fill(1);
+  a.release();
+  a.release(); // a second release does nothing
+  assert.equal(pool.idle, 1024 * 1024);
+  const b = pool.acquire(700_000);
+  assert.equal(b.bytes.length, 700_000);
+  assert.equal(b.bytes.buffer, a.bytes.buffer, 'same backing memory');
+  assert.notEqual(b.bytes, a.bytes, 'a new view, so per-object caches keyed by the old one do not carry over');
+  assert.equal(pool.idle, 0);
+  const c = pool.acquire(700_000);
+  assert.notEqual(c.bytes.buffer, b.bytes.buffer, 'a buffer in use is never handed out twice');
+});
+
+test('the pool keeps at most its idle limit and does not pool oversized requests', () => {
+  const pool = new BufferPool({ maxIdleBytes: 2 * 1024 * 1024, maxPooledBytes: 4 * 1024 * 1024 });
+  const leases = Array.from({ length: 4 }, () => pool.acquire(1024 * 1024));
+  for (const lease of leases) lease.release();
+  assert.equal(pool.idle, 2 * 1024 * 1024);
+  const big = pool.acquire(5 * 1024 * 1024);
+  big.release();
+  assert.equal(pool.idle, 2 * 1024 * 1024);
+  assert.equal(pool.acquire(10).bytes.length, 10);
+});
