@@ -137,8 +137,7 @@ export async function measureChunkThroughput(cluster: StorageCluster, options: C
   const chunks = Math.max(1, Math.ceil(options.budgetBytes / chunkBytes));
   const pool = randomBytes(Math.min(chunks * chunkBytes, 16 * MiB) + chunkBytes);
   const slots = pool.length - chunkBytes + 1;
-  const makeChunk = (i: number): Buffer => {
-    const data = Buffer.allocUnsafe(chunkBytes);
+  const makeChunk = (i: number, data: Buffer): Buffer => {
     const at = (i * 4099) % slots;
     pool.copy(data, 0, at, at + chunkBytes);
     data.writeBigUInt64LE(BigInt(i), 0);
@@ -146,21 +145,22 @@ export async function measureChunkThroughput(cluster: StorageCluster, options: C
   };
   const chainOf = (i: number): ChainId => cluster.chains[i % cluster.chains.length]!;
   const idOf = (i: number): Uint8Array => encodeChunkId(options.inodeId, i);
-  const crcs = Array.from({ length: chunks }, (_, i) => crc32c(makeChunk(i)));
+  const scratch = Buffer.allocUnsafe(chunkBytes);
+  const crcs = Array.from({ length: chunks }, (_, i) => crc32c(makeChunk(i, scratch)));
   const storage = Array.from({ length: clients }, () => cluster.createClient());
 
   const inLoops = async (body: (client: StorageClient, i: number, buffer: Buffer) => Promise<void>): Promise<number> => {
     let next = 0;
     const started = performance.now();
     await Promise.all(storage.map(async (client) => {
-      const buffer = Buffer.allocUnsafe(chunkBytes); // each loop reads into one buffer of its own, as a reader would
+      const buffer = Buffer.allocUnsafe(chunkBytes); // each loop writes from and reads into one buffer of its own
       for (let i = next++; i < chunks; i = next++) await body(client, i, buffer);
     }));
     return (performance.now() - started) / 1000;
   };
 
-  const writeSeconds = await inLoops(async (client, i) => {
-    const data = makeChunk(i);
+  const writeSeconds = await inLoops(async (client, i, buffer) => {
+    const data = makeChunk(i, buffer);
     await client.write({ chainId: chainOf(i), chunkId: idOf(i), offset: 0, data });
   });
   let corrupt = 0;

@@ -1,5 +1,5 @@
 import type { ClusterSecret, RpcServerOptions } from '../infra/rpc/index.ts';
-import { createStub, RpcClient, RpcServer } from '../infra/rpc/index.ts';
+import { BufferPool, createStub, RpcClient, RpcServer } from '../infra/rpc/index.ts';
 import type { RpcAddress, RpcFaults } from '../infra/rpc/index.ts';
 import type { ChainView } from './chain-view.ts';
 import type { ChunkEngineOptions } from './chunk-engine/index.ts';
@@ -8,7 +8,6 @@ import { InflightUpdates } from './inflight-updates.ts';
 import { targetAddress } from './node-address.ts';
 import type { StorageDeps } from './ops/deps.ts';
 import { handleQueryLastChunk } from './ops/query-last-chunk.ts';
-import { BufferPool } from './buffer-pool.ts';
 import { handleRead } from './ops/read.ts';
 import { handleApplyFull, handleApplyRemove, handleDumpChunkMeta, handleSyncDone } from './ops/resync.ts';
 import { handleUpdate } from './ops/update.ts';
@@ -143,6 +142,9 @@ export class StorageServer {
       syncDone: (req) => handleSyncDone(deps, req),
       remove: (req) => handleRemove(deps, req),
       truncate: (req) => handleTruncate(deps, req),
+    }, {
+      // These stage the payload (and forward it) before they settle and keep no reference to it afterwards.
+      lendRequestBulk: ['write', 'update', 'applyFull'],
     });
     return new StorageServer(rpc, peers, targets, resync, redriver);
   }

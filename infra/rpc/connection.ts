@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { FirepondError, RpcError } from '../errors.ts';
 import { encodeHeader, HEADER_SIZE } from './frame.ts';
 import type { Frame, OutgoingFrame } from './frame.ts';
+import { leaseOf } from './buffer-pool.ts';
 import { FrameDecoder } from './frame-decoder.ts';
 import type { BulkDestinations } from './frame-decoder.ts';
 
@@ -114,7 +115,17 @@ export class FramedSocket {
     if (transient) this.decoder.retain();
   }
 
-  send(frame: OutgoingFrame): QueuedFrame {
+  /**
+   * Queues a frame. A bulk handed out by a BufferPool is held (one more holder of its lease) until the frame is
+   * written or dropped, so its sender may release its own hold meanwhile.
+   */
+  send(outgoing: OutgoingFrame): QueuedFrame {
+    const lease = leaseOf(outgoing.bulk);
+    let frame = outgoing;
+    if (lease !== undefined) {
+      lease.retain();
+      frame = { ...outgoing, written: () => (outgoing.written?.(), lease.release()) };
+    }
     const item: QueuedFrame = { frame, cancelled: this.closed || this.ending };
     if (item.cancelled) {
       frame.written?.();

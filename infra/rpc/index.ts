@@ -3,6 +3,8 @@
 export { formatAddress } from './address.ts';
 export type { RpcAddress } from './address.ts';
 export type { ClusterSecret } from './auth.ts';
+export { BufferPool, BUFFER_POOL_DEFAULTS, leaseOf } from './buffer-pool.ts';
+export type { PooledBuffer } from './buffer-pool.ts';
 export { RpcClient, RPC_CLIENT_DEFAULTS } from './client.ts';
 export type { RpcClientOptions } from './client.ts';
 export type { AddressPoolStats } from './client-pool.ts';

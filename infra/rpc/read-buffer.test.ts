@@ -13,7 +13,7 @@ import { FrameDecoder } from './frame-decoder.ts';
 import { RpcServer } from './server.ts';
 import { defineService, method } from './service.ts';
 import { createStub } from './stub.ts';
-import { frameBytes, pattern, SECRET, startPair, TestService, waitFor } from './test-kit.ts';
+import { frameBytes, Gates, pattern, RawPeer, requestFrame, SECRET, startPair, TestService, testHandlers, waitFor } from './test-kit.ts';
 
 for (const [serverBytes, clientBytes] of [[0, 0], [0, 512 * 1024], [512 * 1024, 0], [4096, 4096]] as const) {
   test(`bulk both ways with server reads ${serverBytes || 'streamed'} and client reads ${clientBytes || 'streamed'}`, async (t) => {
@@ -130,4 +130,40 @@ test('afterReply runs once the reply is written, for errors too, and not before'
   await assert.rejects(stub.read({ fail: true }));
   await waitFor(() => events.length === 4, 'released after the error');
   assert.deepEqual(events.slice(2), ['handler done', 'released after error']);
+});
+
+test('a lending method receives request bulks into pooled buffers, reused once its handler settles', async (t) => {
+  const server = await RpcServer.create({ secret: SECRET });
+  t.after(() => server.close());
+  const seen: Uint8Array[] = [];
+  const handlers = testHandlers(new Gates());
+  server.register(TestService, { ...handlers, put: (req, context) => (seen.push(req.data!), handlers.put(req, context)) }, { lendRequestBulk: ['put', 'mirror'] });
+  const client = RpcClient.create({ secret: SECRET });
+  t.after(() => client.close());
+  const stub = createStub(client, TestService, server.address);
+  for (const seed of [1, 2, 3]) {
+    const data = pattern(1024 * 1024, seed);
+    assert.deepEqual(await stub.put({ name: 'p', data }), { size: data.length, crc: crc32c(data), hadBulk: true });
+  }
+  assert.equal(seen[1]!.buffer, seen[0]!.buffer, 'the second request reused the first one\'s buffer');
+  assert.equal(seen[2]!.buffer, seen[0]!.buffer);
+});
+
+test('a pooled request bulk sent back in a reply is held until that reply is written', async (t) => {
+  const server = await RpcServer.create({ secret: SECRET });
+  t.after(() => server.close());
+  server.register(TestService, testHandlers(new Gates()), { lendRequestBulk: ['mirror'] });
+  const raw = await RawPeer.authenticated(server.address, SECRET);
+  t.after(() => raw.socket.destroy());
+  raw.socket.pause(); // replies pile up in the server's queue while later requests reuse pooled buffers
+  const total = 24;
+  for (let i = 0; i < total; i++) raw.write(frameBytes(requestFrame(TestService.methods.mirror.id, { name: `m${i}` }, i + 1, pattern(512 * 1024, i))));
+  await waitFor(() => server.connectionStats()[0]?.readingPaused === true || server.metrics.counter('rpc.server.requests', { method: 'test.mirror' }) === total, 'requests handled');
+  raw.socket.resume();
+  await waitFor(() => raw.frames.length === total || raw.error !== null, 'all replies');
+  assert.equal(raw.error, null);
+  for (const frame of raw.frames) {
+    const i = frame.header.requestId - 1;
+    assert.ok(frame.bulk!.equals(pattern(512 * 1024, i)), `reply ${i} carries its own request's bytes`);
+  }
 });

@@ -8,6 +8,8 @@ import { FramedSocket } from './connection.ts';
 import type { RpcFaults } from './faults.ts';
 import { FrameFlag, HEADER_SIZE, isResponse } from './frame.ts';
 import type { Frame, FrameHeader } from './frame.ts';
+import type { BulkDestination } from './frame-decoder.ts';
+import type { BufferPool, PooledBuffer } from './buffer-pool.ts';
 import type { RpcLogger } from './logger.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import { TRANSPORT_SERVICE_ID } from './service.ts';
@@ -20,6 +22,8 @@ export interface RegisteredMethod {
   readonly method: string;
   readonly def: AnyMethod;
   readonly handler: (request: unknown, context: CallContext) => unknown;
+  /** The handler is done with the request's bulk when it settles: the bulk is received into a pooled buffer. */
+  readonly lendsRequestBulk: boolean;
 }
 
 export interface ServerConnectionDeps {
@@ -28,6 +32,8 @@ export interface ServerConnectionDeps {
   readonly logger: RpcLogger;
   readonly metrics: MetricsRegistry;
   readonly faults: RpcFaults | null;
+  /** Where request bulks of lending methods are received. */
+  readonly bulkPool: BufferPool;
   readonly maxFrameSize: number;
   readonly maxOutstanding: number;
   readonly handshakeTimeoutMs: number;
@@ -71,6 +77,8 @@ export class ServerConnection {
   private readonly controllers = new Set<AbortController>();
   private readonly closedPromise: Promise<void>;
   private resolveClosed!: () => void;
+  /** The pooled buffer the frame being received has its bulk read into, until that frame is dispatched. */
+  private incomingLease: PooledBuffer | null = null;
 
   /** `readsIntoBuffer`: the socket reads into a reused buffer and its reads come in through `receiveTransient`. */
   constructor(
@@ -81,6 +89,7 @@ export class ServerConnection {
     this.closedPromise = new Promise((resolve) => (this.resolveClosed = resolve));
     this.framed = new FramedSocket(socket, {
       readsIntoBuffer,
+      bulkDestinations: (header) => this.bulkDestination(header),
       maxFrameSize: HANDSHAKE_MAX_FRAME_SIZE,
       onFrame: (frame) => this.onFrame(frame),
       onClose: (reason) => this.onClose(reason),
@@ -139,12 +148,38 @@ export class ServerConnection {
     this.framed.destroy(reason);
   }
 
+  /** A request to a method that lends its bulk is received into a pooled buffer, released once its handler settles. */
+  private bulkDestination(header: FrameHeader): BulkDestination | null {
+    this.incomingLease?.release();
+    this.incomingLease = null;
+    if (this.state !== 'ready' || isResponse(header)) return null;
+    if (this.deps.lookup(header.serviceId, header.methodId)?.lendsRequestBulk !== true) return null;
+    const lease = this.deps.bulkPool.acquire(header.bulkLength);
+    this.incomingLease = lease;
+    return { bytes: lease.bytes, wanted: () => true };
+  }
+
   private onFrame(frame: Frame): void {
+    const lease = this.incomingLease;
+    this.incomingLease = null;
+    try {
+      this.onCheckedFrame(frame, lease);
+    } catch (err) {
+      lease?.release();
+      throw err;
+    }
+  }
+
+  private onCheckedFrame(frame: Frame, lease: PooledBuffer | null): void {
     const { header } = frame;
+    if (lease !== null && frame.bulk !== lease.bytes) {
+      lease.release(); // not this frame's (it had no bulk after all)
+      lease = null;
+    }
     if (this.state === 'handshake') return this.onHandshake(frame);
     if (isResponse(header)) throw RpcError.BAD_FRAME('response frame sent to a server');
     if (header.serviceId === TRANSPORT_SERVICE_ID) throw RpcError.BAD_FRAME('handshake frame after authentication');
-    this.dispatch(frame);
+    this.dispatch(frame, lease);
   }
 
   // 1. Only an AUTH request is accepted; anything else is a call before authentication.
@@ -185,10 +220,12 @@ export class ServerConnection {
     setTimeout(() => this.framed.destroy(RpcError.AUTH_FAILED(this.peer, reason)), this.deps.handshakeTimeoutMs).unref();
   }
 
-  private dispatch(frame: Frame): void {
+  /** `lease`: the pooled buffer holding the request's bulk, released here once the handler settled (or never runs). */
+  private dispatch(frame: Frame, lease: PooledBuffer | null): void {
     const { header } = frame;
     const target = this.deps.lookup(header.serviceId, header.methodId);
     if (target === null) {
+      lease?.release();
       this.deps.logger.warn(`unknown method ${header.serviceId}/${header.methodId} from ${this.peer}`, { peer: this.peer });
       this.deps.metrics.increment('rpc.server.unknown_methods');
       const error = encodeError(RpcError.UNKNOWN_METHOD(header.serviceId, header.methodId));
@@ -203,6 +240,7 @@ export class ServerConnection {
       const reason = err instanceof FirepondError ? err : RpcError.BAD_FRAME(String(err));
       this.deps.logger.warn(`bad request body for ${labels.method} from ${this.peer}: ${reason.message}`, { peer: this.peer });
       this.deps.metrics.increment('rpc.server.requests', { ...labels, status: reason.code });
+      lease?.release();
       const error = encodeError(reason);
       return this.sendResponse(header, error.status, error.body, null);
     }
@@ -215,6 +253,7 @@ export class ServerConnection {
         this.abort(RpcError.CONNECTION_CLOSED(this.peer, 'transport error'));
       })
       .finally(() => {
+        lease?.release();
         this.running -= 1;
         this.updateReading();
       });
@@ -315,6 +354,8 @@ export class ServerConnection {
 
   private onClose(reason: FirepondError): void {
     this.clearHandshakeTimer();
+    this.incomingLease?.release();
+    this.incomingLease = null;
     const wasReady = this.state === 'ready' || this.state === 'draining';
     this.state = 'closed';
     for (const controller of this.controllers) controller.abort(reason);

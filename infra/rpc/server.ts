@@ -4,6 +4,7 @@ import { GeneralError, RpcError } from '../errors.ts';
 import type { RpcAddress } from './address.ts';
 import type { ClusterSecret } from './auth.ts';
 import type { RpcFaults } from './faults.ts';
+import { BufferPool } from './buffer-pool.ts';
 import { consoleRpcLogger } from './logger.ts';
 import type { RpcLogger } from './logger.ts';
 import { MetricsRegistry } from './metrics.ts';
@@ -55,6 +56,8 @@ export class RpcServer {
   private readonly connections = new Set<ServerConnection>();
   private readonly logger: RpcLogger;
   private closing: Promise<void> | null = null;
+  /** Request bulks of methods registered with `lendRequestBulk`. */
+  private readonly bulkPool = new BufferPool();
 
   private constructor(
     private readonly server: Server,
@@ -82,13 +85,19 @@ export class RpcServer {
     return rpc;
   }
 
-  register<S extends AnyService>(service: S, handlers: Handlers<S>): void {
+  /**
+   * `lendRequestBulk`: methods whose handlers are done with the request's bulk once they settle (they may forward it
+   * in a call of their own; the transport holds it until that frame is written). Their bulk is received into a
+   * pooled buffer, reused for a later request, instead of a new one per call.
+   */
+  register<S extends AnyService>(service: S, handlers: Handlers<S>, options: { readonly lendRequestBulk?: readonly (keyof S['methods'] & string)[] } = {}): void {
     if (this.services.has(service.id)) throw GeneralError.INVALID_ARGUMENT(`service id ${service.id} (${service.name}) is already registered`);
     const methods = new Map<number, RegisteredMethod>();
     for (const [name, def] of Object.entries(service.methods)) {
       const handler = (handlers as Record<string, RegisteredMethod['handler'] | undefined>)[name];
       if (typeof handler !== 'function') throw GeneralError.INVALID_ARGUMENT(`no handler for ${service.name}.${name}`);
-      methods.set(def.id, { service: service.name, method: name, def, handler: handler.bind(handlers) });
+      const lendsRequestBulk = def.requestBulk !== null && (options.lendRequestBulk ?? []).includes(name);
+      methods.set(def.id, { service: service.name, method: name, def, handler: handler.bind(handlers), lendsRequestBulk });
     }
     this.services.set(service.id, { service, methods });
   }
@@ -136,6 +145,7 @@ export class RpcServer {
       logger: this.logger,
       metrics: this.metrics,
       faults: this.options.faults ?? null,
+      bulkPool: this.bulkPool,
       maxFrameSize: this.options.maxFrameSize ?? RPC_SERVER_DEFAULTS.maxFrameSize,
       maxOutstanding: this.options.maxOutstandingPerConnection ?? RPC_SERVER_DEFAULTS.maxOutstandingPerConnection,
       handshakeTimeoutMs: this.options.handshakeTimeoutMs ?? RPC_SERVER_DEFAULTS.handshakeTimeoutMs,

@@ -1,4 +1,4 @@
-import type { BufferPool } from '../buffer-pool.ts';
+import type { BufferPool } from '../../infra/rpc/index.ts';
 import type { ChainView } from '../chain-view.ts';
 import type { ChunkLock } from '../chunk-lock.ts';
 import type { InflightUpdates } from '../inflight-updates.ts';

@@ -1,7 +1,7 @@
 import { StorageError } from '../../infra/errors.ts';
 import { requireState, viewChain } from '../chain-view.ts';
 import type { CallContext } from '../../infra/rpc/index.ts';
-import type { PooledBuffer } from '../buffer-pool.ts';
+import type { PooledBuffer } from '../../infra/rpc/index.ts';
 import type { ReadReq, ReadRsp } from '../protocol.ts';
 import type { StorageDeps } from './deps.ts';
 

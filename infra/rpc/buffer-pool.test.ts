@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BufferPool } from './buffer-pool.ts';
+import { BufferPool, leaseOf } from './buffer-pool.ts';
 
 test('a released buffer is handed out again, as a new view of exactly the asked length', () => {
   const pool = new BufferPool();
@@ -28,4 +28,19 @@ test('the pool keeps at most its idle limit and does not pool oversized requests
   big.release();
   assert.equal(pool.idle, 2 * 1024 * 1024);
   assert.equal(pool.acquire(10).bytes.length, 10);
+});
+
+test('a lease goes back only when its last holder releases it, and its bytes lead back to it', () => {
+  const pool = new BufferPool();
+  const lease = pool.acquire(100_000);
+  assert.equal(leaseOf(lease.bytes), lease);
+  assert.equal(leaseOf(lease.bytes.subarray(0)), undefined, 'only the view handed out names the lease');
+  lease.retain();
+  lease.release();
+  assert.equal(pool.idle, 0, 'one holder left');
+  lease.release();
+  assert.equal(pool.idle, 128 * 1024);
+  lease.retain(); // too late: nothing happens
+  lease.release();
+  assert.equal(pool.idle, 128 * 1024);
 });

@@ -1,0 +1,88 @@
+/**
+ * Buffers that outlive a call but not by much (a received write's payload, held until the handler is done with
+ * it; a read's content, held until its reply is written), reused instead of allocated per call. Each fresh buffer
+ * outside the JS heap counts as V8 external memory, and such buffers that live across I/O are promoted and freed
+ * only by full mark-compacts: at a few hundred MiB/s of chunk traffic, several per second in every process.
+ *
+ * A lease is a new view of a pooled buffer with a count of holders: `retain` adds one, `release` drops one, and the
+ * buffer goes back once none is left. Whoever holds the view must not touch it after its own release. A lease
+ * never released is simply collected, so a forgotten release costs an allocation, never correctness.
+ *
+ * The transport holds the lease of a frame's bulk from the moment it is queued until its bytes are in the kernel's
+ * hands (`leaseOf`), so a handler may forward a pooled payload and release its own hold when it settles.
+ */
+export interface PooledBuffer {
+  /** Exactly the requested length. */
+  readonly bytes: Buffer;
+  /** One more holder. */
+  retain(): void;
+  /** One holder fewer; the last release gives the buffer back. Extra releases are ignored. */
+  release(): void;
+}
+
+export const BUFFER_POOL_DEFAULTS = {
+  /** Free buffers kept, in bytes, across all sizes. */
+  maxIdleBytes: 64 * 1024 * 1024,
+  /** Requests above this get a buffer of their own, not pooled. */
+  maxPooledBytes: 16 * 1024 * 1024,
+  /** The smallest capacity handed out; capacities are powers of two from here. */
+  minCapacity: 64 * 1024,
+} as const;
+
+/** The lease a view was handed out under, by the view object (`lease.bytes`). */
+const leases = new WeakMap<Uint8Array, PooledBuffer>();
+
+/** The lease whose `bytes` is exactly this object, or undefined. */
+export function leaseOf(bytes: Uint8Array | null): PooledBuffer | undefined {
+  return bytes === null ? undefined : leases.get(bytes);
+}
+
+export class BufferPool {
+  private readonly free = new Map<number, Buffer[]>();
+  private idleBytes = 0;
+  private readonly options: typeof BUFFER_POOL_DEFAULTS;
+
+  constructor(options: Partial<typeof BUFFER_POOL_DEFAULTS> = {}) {
+    this.options = { ...BUFFER_POOL_DEFAULTS, ...options };
+  }
+
+  /** Bytes of free buffers waiting for reuse. */
+  get idle(): number {
+    return this.idleBytes;
+  }
+
+  acquire(length: number): PooledBuffer {
+    const o = this.options;
+    if (length > o.maxPooledBytes) return this.lease(Buffer.allocUnsafe(length), length, 0);
+    const capacity = Math.max(o.minCapacity, 2 ** Math.ceil(Math.log2(Math.max(1, length))));
+    const buffer = this.free.get(capacity)?.pop();
+    if (buffer !== undefined) this.idleBytes -= capacity;
+    return this.lease(buffer ?? Buffer.allocUnsafeSlow(capacity), length, capacity);
+  }
+
+  /** `capacity` 0: not pooled (dropped on release). */
+  private lease(backing: Buffer, length: number, capacity: number): PooledBuffer {
+    let holders = 1;
+    const lease: PooledBuffer = {
+      bytes: backing.subarray(0, length),
+      retain: () => {
+        if (holders > 0) holders += 1;
+      },
+      release: () => {
+        if (holders === 0) return;
+        holders -= 1;
+        if (holders === 0 && capacity > 0) this.giveBack(backing, capacity);
+      },
+    };
+    leases.set(lease.bytes, lease);
+    return lease;
+  }
+
+  private giveBack(backing: Buffer, capacity: number): void {
+    if (this.idleBytes + capacity > this.options.maxIdleBytes) return;
+    this.idleBytes += capacity;
+    let list = this.free.get(capacity);
+    if (list === undefined) this.free.set(capacity, (list = []));
+    list.push(backing);
+  }
+}
