@@ -1,5 +1,6 @@
 import { crc32c } from '@node-rs/crc32';
 import { GeneralError, StorageError } from '../../infra/errors.ts';
+import { knownBulkChecksum } from '../../infra/rpc/index.ts';
 import { chunkIdHex, describeChunkId } from './chunk-key.ts';
 import type { ChunkId, ChunkRecord } from './types.ts';
 
@@ -20,7 +21,8 @@ export function checkExtent(name: string, value: number, max: number): void {
 
 /** The writer's CRC32C must match the bytes that arrived, before anything is stored. */
 export function checkDataChecksum(chunkId: ChunkId, data: Uint8Array, expected: number): void {
-  const actual = crc32c(data);
+  // Bytes the transport verified on arrival (or a caller verified just now) carry their checksum: not hashed again.
+  const actual = knownBulkChecksum(data) ?? crc32c(data);
   if (actual !== expected >>> 0) {
     throw StorageError.CHECKSUM_MISMATCH(`data for ${describeChunkId(chunkId)} does not match its checksum`, {
       context: { chunkId: chunkIdHex(chunkId), expected: expected >>> 0, actual, bytes: data.length },
