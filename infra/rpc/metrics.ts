@@ -13,7 +13,9 @@ export interface Summary {
 }
 
 function labelKey(labels: MetricLabels): string {
-  const keys = Object.keys(labels).sort();
+  const keys = Object.keys(labels);
+  if (keys.length === 1) return `${keys[0]}=${labels[keys[0]!]}`; // the common case, without sorting and joining
+  keys.sort();
   return keys.map((k) => `${k}=${labels[k]}`).join(',');
 }
 
