@@ -50,7 +50,9 @@ export const STORAGE_BENCH_DEFAULTS = {
   /** Requests in flight per client (see `ChunkWorkloadOptions.depth`). */
   depth: 8,
   /** Byte budget per chunk size; each chunk size is also a block size of the disk baselines. */
-  budgets: [{ chunkBytes: MiB, budgetBytes: 512 * MiB }, { chunkBytes: 64 * KiB, budgetBytes: 128 * MiB }],
+  budgets: [{ chunkBytes: MiB, budgetBytes: 512 * MiB }, { chunkBytes: 64 * KiB, budgetBytes: 256 * MiB }],
+  /** Written and read before each chunk size's clock starts (see `ChunkWorkloadOptions.warmupBytes`). */
+  warmupBytes: 64 * MiB,
   /** Bytes of each fio job, at every block size. */
   fioBytes: 1024 * MiB,
   iperfSeconds: 5,
@@ -62,6 +64,7 @@ export interface StorageBenchOptions {
   readonly clients: number;
   readonly depth: number;
   readonly budgets: readonly { readonly chunkBytes: number; readonly budgetBytes: number }[];
+  readonly warmupBytes: number;
   readonly fioBytes: number;
   readonly iperfSeconds: number;
   readonly log?: (line: string) => void;
@@ -88,8 +91,8 @@ export async function runStorageBenchmark(options: StorageBenchOptions): Promise
     const runs = await withStorageCluster(dataDir, async (cluster) => {
       const out: ChunkThroughput[] = [];
       for (const [n, b] of options.budgets.entries()) {
-        log(`${formatSize(b.chunkBytes)} chunks: ${formatSize(b.budgetBytes)} by ${options.clients} clients × ${options.depth} in flight`);
-        out.push(await measureChunkThroughput(cluster, { ...b, clients: options.clients, depth: options.depth, inodeId: BigInt(1000 + n) }));
+        log(`${formatSize(b.chunkBytes)} chunks: ${formatSize(b.budgetBytes)} by ${options.clients} clients × ${options.depth} in flight, after ${formatSize(options.warmupBytes)} of warm-up`);
+        out.push(await measureChunkThroughput(cluster, { ...b, clients: options.clients, depth: options.depth, warmupBytes: options.warmupBytes, inodeId: BigInt(1000 + n) }));
       }
       return out;
     });
@@ -106,6 +109,7 @@ async function main(): Promise<void> {
       depth: { type: 'string', default: String(STORAGE_BENCH_DEFAULTS.depth) },
       'mib-1m': { type: 'string', default: String(STORAGE_BENCH_DEFAULTS.budgets[0].budgetBytes / MiB) },
       'mib-64k': { type: 'string', default: String(STORAGE_BENCH_DEFAULTS.budgets[1].budgetBytes / MiB) },
+      'warmup-mib': { type: 'string', default: String(STORAGE_BENCH_DEFAULTS.warmupBytes / MiB) },
       'fio-mib': { type: 'string', default: String(STORAGE_BENCH_DEFAULTS.fioBytes / MiB) },
       'iperf-seconds': { type: 'string', default: String(STORAGE_BENCH_DEFAULTS.iperfSeconds) },
       work: { type: 'string', default: tmpdir() },
@@ -120,6 +124,7 @@ async function main(): Promise<void> {
       { chunkBytes: MiB, budgetBytes: Number(values['mib-1m']) * MiB },
       { chunkBytes: 64 * KiB, budgetBytes: Number(values['mib-64k']) * MiB },
     ],
+    warmupBytes: Number(values['warmup-mib']) * MiB,
     fioBytes: Number(values['fio-mib']) * MiB,
     iperfSeconds: Number(values['iperf-seconds']),
     log: say,

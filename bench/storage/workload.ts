@@ -10,6 +10,8 @@ import type { StorageClient } from '../../storage/index.ts';
 import type { StorageCluster } from './cluster.ts';
 
 const MiB = 2 ** 20;
+/** Warm-up chunks belong to this inode above the workload's own. */
+const WARMUP_INODE_OFFSET = 1_000_000n;
 /** Throughput unit of every figure: MB/s = 10^6 bytes per second. */
 const MB = 1e6;
 
@@ -23,6 +25,12 @@ export interface ChunkWorkloadOptions {
   readonly depth: number;
   /** The inode the chunk ids belong to; distinct per workload run on one cluster. */
   readonly inodeId: bigint;
+  /**
+   * Bytes written and read, the same way, before the clock starts, on chunks of another inode (0: none). Every
+   * process of the path compiles its hot functions during the first second or so of load, and fills its buffer
+   * pools: a phase of a few hundred milliseconds would time mostly that.
+   */
+  readonly warmupBytes?: number;
 }
 
 export interface PhaseFigures {
@@ -74,33 +82,43 @@ export async function measureChunkThroughput(cluster: StorageCluster, options: C
     return data;
   };
   const chainOf = (i: number): ChainId => cluster.chains[i % cluster.chains.length]!;
-  const idOf = (i: number): Uint8Array => encodeChunkId(options.inodeId, i);
   const scratch = Buffer.allocUnsafe(chunkBytes);
   const crcs = Array.from({ length: chunks }, (_, i) => crc32c(makeChunk(i, scratch)));
   const storage = Array.from({ length: clients }, () => cluster.createClient());
 
   /** Runs `depth` loops per client over the chunks, all sharing one next-chunk counter; returns the seconds taken. */
-  const inLoops = async (body: (client: StorageClient, i: number, buffer: Buffer) => Promise<void>): Promise<number> => {
+  const inLoops = async (count: number, body: (client: StorageClient, i: number, buffer: Buffer) => Promise<void>): Promise<number> => {
     let next = 0;
     const loop = async (client: StorageClient): Promise<void> => {
       const buffer = Buffer.allocUnsafe(chunkBytes); // each loop writes from and reads into one buffer of its own
-      for (let i = next++; i < chunks; i = next++) await body(client, i, buffer);
+      for (let i = next++; i < count; i = next++) await body(client, i, buffer);
     };
     const started = performance.now();
     await Promise.all(storage.flatMap((client) => Array.from({ length: depth }, () => loop(client))));
     return (performance.now() - started) / 1000;
   };
 
-  const writeSeconds = await inLoops(async (client, i, buffer) => {
-    const data = makeChunk(i, buffer);
-    await client.write({ chainId: chainOf(i), chunkId: idOf(i), offset: 0, data });
-  });
+  const writePhase = (inode: bigint, count: number): Promise<number> =>
+    inLoops(count, async (client, i, buffer) => {
+      const data = makeChunk(i, buffer);
+      await client.write({ chainId: chainOf(i), chunkId: encodeChunkId(inode, i), offset: 0, data });
+    });
   let corrupt = 0;
-  const readSeconds = await inLoops(async (client, i, into) => {
-    const got = await client.read({ chainId: chainOf(i), chunkId: idOf(i), offset: 0, length: chunkBytes, into });
-    // got.crc32c is the checksum of the bytes as they arrived (the client checks them against it).
-    if (got.data.length !== chunkBytes || got.crc32c !== crcs[i]) corrupt++;
-  });
+  const readPhase = (inode: bigint, count: number): Promise<number> =>
+    inLoops(count, async (client, i, into) => {
+      const got = await client.read({ chainId: chainOf(i), chunkId: encodeChunkId(inode, i), offset: 0, length: chunkBytes, into });
+      // got.crc32c is the checksum of the bytes as they arrived (the client checks them against it).
+      if (got.data.length !== chunkBytes || got.crc32c !== crcs[i]) corrupt++;
+    });
+
+  const warmupChunks = Math.min(chunks, Math.ceil((options.warmupBytes ?? 0) / chunkBytes));
+  if (warmupChunks > 0) {
+    const warmupInode = options.inodeId + WARMUP_INODE_OFFSET;
+    await writePhase(warmupInode, warmupChunks);
+    await readPhase(warmupInode, warmupChunks);
+  }
+  const writeSeconds = await writePhase(options.inodeId, chunks);
+  const readSeconds = await readPhase(options.inodeId, chunks);
   const bytes = chunks * chunkBytes;
   const figures = (seconds: number): PhaseFigures => ({ seconds, mbPerSec: bytes / MB / seconds, opsPerSec: chunks / seconds });
   return { chunkBytes, clients, depth, chunks, bytes, write: figures(writeSeconds), read: figures(readSeconds), corrupt };
