@@ -10,7 +10,7 @@ const nodeBuiltins = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.firepond/**', '.cache/**', 'bench/out/**', 'eslint.config.js'] },
+  { ignores: ['node_modules/**', '.firepond/**', '.cache/**', 'bench/out/**', 'scratch/**', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
