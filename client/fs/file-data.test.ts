@@ -69,6 +69,18 @@ test('holes, short chunks and bytes past the end read as zeros; fileLength clips
   assert.equal(await fs.fileLength({ inodeId: 6n, layout: file.layout }), 0);
 });
 
+test('pread receives pieces in place: bytes an abandoned try left past a short chunk, or in a hole, read as zeros', async () => {
+  const { fs, store, file } = setup();
+  await fs.pwrite(file, 3, Buffer.from('abc')); // chunk 0: [3, 6), short
+  await fs.pwrite(file, 70, Buffer.from('xy')); // chunk 4; chunks 1-3 are holes
+  store.abandonedTries = true;
+  const want = Buffer.alloc(100);
+  want.write('abc', 3);
+  want.write('xy', 70);
+  assert.deepEqual(await fs.pread(file, 0, 100), want);
+  assert.deepEqual(await fs.pread(file, 4, 70), want.subarray(4, 74));
+});
+
 test('a failed piece fails the call with its code, naming the file, range and chunk; other pieces are written', async () => {
   const { fs, store, file } = setup();
   store.failOn.set(Buffer.from(encodeChunkId(5n, 2)).toString('hex'), StorageError.NO_SPACE('target 7 is full'));

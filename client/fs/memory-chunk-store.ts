@@ -14,6 +14,8 @@ export class MemoryChunkStore implements ChunkStore {
   readonly chunks = new Map<string, { chainId: ChainId; chunkId: Uint8Array; data: Buffer }>();
   /** Chunk ids (hex) whose writes and reads fail with this error. */
   readonly failOn = new Map<string, FirepondError>();
+  /** Reads first fill the caller's `into` buffers with garbage, as abandoned tries of a real read may. */
+  abandonedTries = false;
 
   batchWrite(ios: readonly ChunkWrite[]): Promise<BatchResult<WriteRsp>[]> {
     return Promise.resolve(ios.map((io) => this.run(io.chunkId, () => {
@@ -28,11 +30,18 @@ export class MemoryChunkStore implements ChunkStore {
   }
 
   batchRead(ios: readonly ChunkRead[]): Promise<BatchResult<ChunkReadResult>[]> {
+    // What an abandoned earlier try (timed out while its reply streamed in) may have left in the caller's buffer.
+    if (this.abandonedTries) for (const io of ios) io.into?.fill(0xee);
     return Promise.resolve(ios.map((io) => this.run(io.chunkId, () => {
       const chunk = this.chunks.get(Buffer.from(io.chunkId).toString('hex'));
       if (chunk === undefined) throw StorageError.CHUNK_NOT_FOUND('chunk not found');
       const start = Math.min(io.offset, chunk.data.length);
-      const data = chunk.data.subarray(start, Math.min(chunk.data.length, io.offset + io.length));
+      let data = chunk.data.subarray(start, Math.min(chunk.data.length, io.offset + io.length));
+      if (io.into !== undefined) {
+        // As the storage client does: the bytes land in the caller's buffer, the result is a view of it.
+        const into = Buffer.from(io.into.buffer, io.into.byteOffset, io.into.byteLength);
+        data = into.subarray(0, data.copy(into));
+      }
       return { data, crc32c: crc32c(data), commitVer: 1, chunkLength: chunk.data.length };
     })));
   }

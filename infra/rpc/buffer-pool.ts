@@ -4,9 +4,10 @@
  * outside the JS heap counts as V8 external memory, and such buffers that live across I/O are promoted and freed
  * only by full mark-compacts: at a few hundred MiB/s of chunk traffic, several per second in every process.
  *
- * A lease is a new view of a pooled buffer with a count of holders: `retain` adds one, `release` drops one, and the
- * buffer goes back once none is left. Whoever holds the view must not touch it after its own release. A lease
- * never released is simply collected, so a forgotten release costs an allocation, never correctness.
+ * A lease is a new view of a pooled buffer with holders: the acquirer, and one per `retain`. Each holder's release
+ * counts once, however often it is called, so one holder cannot release another's hold; the buffer goes back when
+ * every holder has released. Whoever holds the view must not touch it after its own release. A lease never
+ * released is simply collected, so a forgotten release costs an allocation, never correctness.
  *
  * The transport holds the lease of a frame's bulk from the moment it is queued until its bytes are in the kernel's
  * hands (`leaseOf`), so a handler may forward a pooled payload and release its own hold when it settles.
@@ -14,9 +15,9 @@
 export interface PooledBuffer {
   /** Exactly the requested length. */
   readonly bytes: Buffer;
-  /** One more holder. */
-  retain(): void;
-  /** One holder fewer; the last release gives the buffer back. Extra releases are ignored. */
+  /** One more holder; returns that holder's release (calls after its first do nothing). */
+  retain(): () => void;
+  /** The acquirer's release (calls after its first do nothing); the last holder to release gives the buffer back. */
   release(): void;
 }
 
@@ -62,18 +63,23 @@ export class BufferPool {
 
   /** `capacity` 0: not pooled (dropped on release). */
   private lease(backing: Buffer, length: number, capacity: number): PooledBuffer {
-    let holders = 1;
-    const lease: PooledBuffer = {
-      bytes: backing.subarray(0, length),
-      retain: () => {
-        if (holders > 0) holders += 1;
-      },
-      release: () => {
-        if (holders === 0) return;
+    let holders = 0;
+    const hold = (): (() => void) => {
+      if (holders === 0 && released) return () => undefined; // back in the pool already: nothing left to hold
+      holders += 1;
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
         holders -= 1;
-        if (holders === 0 && capacity > 0) this.giveBack(backing, capacity);
-      },
+        if (holders === 0) {
+          released = true;
+          if (capacity > 0) this.giveBack(backing, capacity);
+        }
+      };
     };
+    let released = false;
+    const lease: PooledBuffer = { bytes: backing.subarray(0, length), retain: hold, release: hold() };
     leases.set(lease.bytes, lease);
     return lease;
   }

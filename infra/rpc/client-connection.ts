@@ -126,7 +126,9 @@ export class ClientConnection implements CallOwner {
     const call = this.pending.get(header.requestId);
     const into = call?.spec.bulkInto ?? null;
     if (call === undefined || into === null) return null;
-    return { bytes: into, wanted: () => !call.isSettled && !call.ignoreReply && this.pending.get(header.requestId) === call };
+    // A view of its own per call: the checksum the transport records for the received bulk belongs to this view,
+    // never to the caller's buffer, which the caller may change and send on its own later.
+    return { bytes: into.subarray(0), wanted: () => !call.isSettled && !call.ignoreReply && this.pending.get(header.requestId) === call };
   }
 
   private onFrame(frame: Frame): void {

@@ -124,8 +124,8 @@ export class FramedSocket {
     const lease = leaseOf(outgoing.bulk);
     let frame = outgoing;
     if (lease !== undefined) {
-      lease.retain();
-      frame = { ...outgoing, written: () => (outgoing.written?.(), lease.release()) };
+      const releaseHold = lease.retain();
+      frame = { ...outgoing, written: () => (outgoing.written?.(), releaseHold()) };
     }
     const item: QueuedFrame = { frame, cancelled: this.closed || this.ending };
     if (item.cancelled) {
@@ -205,7 +205,12 @@ export class FramedSocket {
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      this.flush();
+      try {
+        this.flush();
+      } catch (err) {
+        // Nobody is on the stack to see it: the connection fails its calls instead of the process crashing.
+        this.destroy(err instanceof FirepondError ? err : RpcError.CONNECTION_CLOSED(this.peer, `sending failed: ${(err as Error)?.message ?? String(err)}`));
+      }
     });
   }
 

@@ -104,32 +104,46 @@ test('a call that times out while its reply streams in never writes into its buf
 const PooledService = defineService({
   id: 902,
   name: 'pooled',
-  methods: { read: method<{ readonly fail: boolean }, { readonly data: Uint8Array | null }>({ id: 1, responseBulk: 'data' }) },
+  methods: { read: method<{ readonly fail: boolean; readonly size: number }, { readonly data: Uint8Array | null }>({ id: 1, responseBulk: 'data' }) },
 });
 
-test('afterReply runs once the reply is written, for errors too, and not before', async (t) => {
+test('afterReply runs once the reply is written, for errors too, and not while it waits to be written', async (t) => {
   const server = await RpcServer.create({ secret: SECRET });
   t.after(() => server.close());
   const events: string[] = [];
-  const lent = Buffer.alloc(256 * 1024, 7);
   server.register(PooledService, {
     read: (req, context) => {
-      context.afterReply(() => events.push(req.fail ? 'released after error' : 'released'));
+      context.afterReply(() => events.push(req.fail ? 'released after error' : `released ${req.size}`));
       events.push('handler done');
       if (req.fail) throw new Error('no such thing');
-      return { data: lent };
+      return { data: pattern(req.size, 3) };
     },
   });
   const client = RpcClient.create({ secret: SECRET });
   t.after(() => client.close());
   const stub = createStub(client, PooledService, server.address);
-  const reply = await stub.read({ fail: false });
-  assert.ok(Buffer.from(reply.data!).equals(lent));
+  const reply = await stub.read({ fail: false, size: 1000 });
+  assert.ok(Buffer.from(reply.data!).equals(pattern(1000, 3)));
   await waitFor(() => events.length === 2, 'released');
-  assert.deepEqual(events, ['handler done', 'released']);
-  await assert.rejects(stub.read({ fail: true }));
+  assert.deepEqual(events, ['handler done', 'released 1000']);
+  await assert.rejects(stub.read({ fail: true, size: 0 }));
   await waitFor(() => events.length === 4, 'released after the error');
   assert.deepEqual(events.slice(2), ['handler done', 'released after error']);
+
+  // A reply far larger than both sockets' buffers, to a peer that does not read: it cannot be written yet.
+  events.length = 0;
+  const raw = await RawPeer.authenticated(server.address, SECRET);
+  t.after(() => raw.socket.destroy());
+  raw.socket.pause();
+  const size = 48 * 1024 * 1024;
+  raw.write(frameBytes(requestFrame(PooledService.methods.read.id, { fail: false, size }, 1, null, PooledService.id)));
+  await waitFor(() => events.includes('handler done'), 'the handler ran');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.deepEqual(events, ['handler done'], 'not released while the reply waits for the socket');
+  raw.socket.resume();
+  await waitFor(() => raw.frames.length === 1, 'the reply arrived');
+  await waitFor(() => events.length === 2, 'released once written');
+  assert.equal(events[1], `released ${size}`);
 });
 
 test('a lending method receives request bulks into pooled buffers, reused once its handler settles', async (t) => {

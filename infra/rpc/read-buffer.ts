@@ -8,6 +8,10 @@ import { connect, Socket } from 'node:net';
  * With one read buffer per connection a read syscall can also take up to `bytes` at once.
  *
  * The receiver gets each read as a view of the buffer (`transient`): it must copy what it keeps before it returns.
+ *
+ * One buffer serves every connection of the thread: libuv reads a socket and runs its callback before it reads the
+ * next, and every receiver copies what it keeps before its callback returns, so a read never lands on bytes someone
+ * still needs. Memory stays one buffer per thread however many connections it holds (mgmtd has one per node).
  */
 export const READ_BUFFER_BYTES = 512 * 1024;
 
@@ -20,7 +24,7 @@ export function connectWithReadBuffer(host: string, port: number, bytes: number,
     host,
     port,
     onread: {
-      buffer: Buffer.allocUnsafeSlow(bytes),
+      buffer: sharedReadBuffer(bytes),
       callback: (nread: number, buffer: Uint8Array) => {
         receive()(Buffer.from(buffer.buffer, buffer.byteOffset, nread));
         return true;
@@ -45,15 +49,26 @@ export function adoptWithReadBuffer(raw: Socket, bytes: number, receive: () => R
   const handle = internals._handle;
   if (handle === null || typeof handle !== 'object' || typeof handle.useUserBuffer !== 'function' || typeof handle.readStart !== 'function') return null;
   internals._handle = null;
-  raw.destroy(); // no handle left to close: this only settles the server's connection count
+  // With no handle left to close this only settles the net.Server's own count: from here on its getConnections()
+  // and close() do not see the connection; RpcServer tracks and drains its connections itself.
+  raw.destroy();
   return new Socket({
     handle,
     onread: {
-      buffer: Buffer.allocUnsafeSlow(bytes),
+      buffer: sharedReadBuffer(bytes),
       callback: (nread: number, buffer: Uint8Array) => {
         receive()(Buffer.from(buffer.buffer, buffer.byteOffset, nread));
         return true;
       },
     },
   } as ConstructorParameters<typeof Socket>[0]);
+}
+
+const sharedBuffers = new Map<number, Buffer>();
+
+/** The thread's read buffer of `bytes` bytes (see the note at the top). */
+function sharedReadBuffer(bytes: number): Buffer {
+  let buffer = sharedBuffers.get(bytes);
+  if (buffer === undefined) sharedBuffers.set(bytes, (buffer = Buffer.allocUnsafeSlow(bytes)));
+  return buffer;
 }

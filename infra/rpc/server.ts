@@ -137,7 +137,8 @@ export class RpcServer {
     }
     const readBufferBytes = this.options.readBufferBytes ?? RPC_SERVER_DEFAULTS.readBufferBytes;
     let connection: ServerConnection | null = null;
-    const adopted = readBufferBytes > 0 ? adoptWithReadBuffer(raw, readBufferBytes, () => (bytes) => connection?.receiveTransient(bytes)) : null;
+    // Reads start after this turn, by which time `connection` is set.
+    const adopted = readBufferBytes > 0 ? adoptWithReadBuffer(raw, readBufferBytes, () => (bytes) => connection!.receiveTransient(bytes)) : null;
     const socket = adopted ?? raw;
     connection = new ServerConnection(socket, adopted !== null, {
       secret: this.options.secret,
