@@ -20,17 +20,7 @@ export type ReceiveBytes = (bytes: Buffer) => void;
 
 /** A client connection whose reads land in one reused buffer. `receive` is looked up on every read. */
 export function connectWithReadBuffer(host: string, port: number, bytes: number, receive: () => ReceiveBytes): Socket {
-  return connect({
-    host,
-    port,
-    onread: {
-      buffer: sharedReadBuffer(bytes),
-      callback: (nread: number, buffer: Uint8Array) => {
-        receive()(Buffer.from(buffer.buffer, buffer.byteOffset, nread));
-        return true;
-      },
-    },
-  });
+  return connect({ host, port, onread: onRead(bytes, receive) });
 }
 
 /** The part of net.Socket's internals that `adoptWithReadBuffer` relies on (Node 20; checked before use). */
@@ -52,16 +42,18 @@ export function adoptWithReadBuffer(raw: Socket, bytes: number, receive: () => R
   // With no handle left to close this only settles the net.Server's own count: from here on its getConnections()
   // and close() do not see the connection; RpcServer tracks and drains its connections itself.
   raw.destroy();
-  return new Socket({
-    handle,
-    onread: {
-      buffer: sharedReadBuffer(bytes),
-      callback: (nread: number, buffer: Uint8Array) => {
-        receive()(Buffer.from(buffer.buffer, buffer.byteOffset, nread));
-        return true;
-      },
+  return new Socket({ handle, onread: onRead(bytes, receive) } as ConstructorParameters<typeof Socket>[0]);
+}
+
+/** Node's `onread` option: reads land in the thread's buffer, and each one is passed on as a view of it. */
+function onRead(bytes: number, receive: () => ReceiveBytes): { buffer: Buffer; callback: (nread: number, buffer: Uint8Array) => boolean } {
+  return {
+    buffer: sharedReadBuffer(bytes),
+    callback: (nread, buffer) => {
+      receive()(Buffer.from(buffer.buffer, buffer.byteOffset, nread));
+      return true;
     },
-  } as ConstructorParameters<typeof Socket>[0]);
+  };
 }
 
 const sharedBuffers = new Map<number, Buffer>();
