@@ -26,12 +26,37 @@ export const BUFFER_POOL_DEFAULTS = {
   maxIdleBytes: 64 * 1024 * 1024,
   /** Requests above this get a buffer of their own, not pooled. */
   maxPooledBytes: 16 * 1024 * 1024,
-  /** The smallest capacity handed out; capacities are powers of two from here. */
+  /** The smallest capacity handed out; capacities are powers of two from here (at least POOL_ALIGNMENT). */
   minCapacity: 64 * 1024,
 } as const;
 
 /** The lease a view was handed out under, by the view object (`lease.bytes`). */
 const leases = new WeakMap<Uint8Array, PooledBuffer>();
+
+/** Pooled buffers are aligned for direct I/O: they start on a 64 KiB boundary and hold whole 64 KiB pages. */
+export const POOL_ALIGNMENT = 64 * 1024;
+
+/**
+ * Whether `bytes` is a pooled buffer's view as handed out (`lease.bytes`): it starts on a `POOL_ALIGNMENT`
+ * boundary and its backing memory runs on to a multiple of that, so a direct-I/O transfer may round its length
+ * up to a block without leaving the buffer.
+ */
+export function isAlignedPoolBuffer(bytes: Uint8Array): boolean {
+  return leases.has(bytes) && bytes.byteOffset === 0 && bytes.buffer.byteLength % POOL_ALIGNMENT === 0;
+}
+
+/**
+ * Memory aligned to a page (Node cannot ask malloc for alignment; WebAssembly memories are page-aligned mappings of
+ * 64 KiB pages). Direct I/O (O_DIRECT) needs such buffers.
+ */
+function alignedBuffer(capacity: number): Buffer {
+  const pages = Math.ceil(capacity / POOL_ALIGNMENT);
+  return Buffer.from(new WasmMemory({ initial: pages, maximum: pages }).buffer);
+}
+
+/** The one WebAssembly API used here (the project's TypeScript libs do not declare WebAssembly). */
+const WasmMemory = (globalThis as unknown as { WebAssembly: { Memory: new (size: { initial: number; maximum: number }) => { buffer: ArrayBuffer } } })
+  .WebAssembly.Memory;
 
 /** The lease whose `bytes` is exactly this object, or undefined. */
 export function leaseOf(bytes: Uint8Array | null): PooledBuffer | undefined {
@@ -58,7 +83,7 @@ export class BufferPool {
     const capacity = Math.max(o.minCapacity, 2 ** Math.ceil(Math.log2(Math.max(1, length))));
     const buffer = this.free.get(capacity)?.pop();
     if (buffer !== undefined) this.idleBytes -= capacity;
-    return this.lease(buffer ?? Buffer.allocUnsafeSlow(capacity), length, capacity);
+    return this.lease(buffer ?? alignedBuffer(capacity), length, capacity);
   }
 
   /** `capacity` 0: not pooled (dropped on release). */

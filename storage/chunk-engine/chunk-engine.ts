@@ -51,6 +51,11 @@ export interface ChunkEngineOptions {
    * syncs of one data file, and lmdb-js commits the transactions of one event turn together). Off only in tests.
    */
   readonly durable: boolean;
+  /**
+   * Slot contents that arrive in, or are read into, pooled buffers (the storage service's) move with O_DIRECT,
+   * bypassing the page cache; everything else goes through it. Null: on when durable.
+   */
+  readonly directIo: boolean | null;
   readonly faults: ChunkEngineFaults | null;
 }
 
@@ -60,6 +65,7 @@ export const DEFAULT_CHUNK_ENGINE_OPTIONS: ChunkEngineOptions = {
   growthBytes: 64 * 1024 * 1024,
   capacityBytes: null,
   durable: true,
+  directIo: null,
   faults: null,
 };
 
@@ -96,7 +102,7 @@ export class ChunkEngine {
     try {
       store = MetaStore.open(join(dir, 'meta.mdb'), { durable: opts.durable });
       const layout = await loadOrCreateLayout(store, opts);
-      files = await SlotFiles.open(dir, layout, { durable: opts.durable, faults: opts.faults });
+      files = await SlotFiles.open(dir, layout, { durable: opts.durable, directIo: opts.directIo ?? opts.durable, faults: opts.faults });
       const { allocator, report } = await recoverTarget(layout, store, files, { capacityBytes: opts.capacityBytes, faults: opts.faults });
       const core = new EngineCore(layout, store, files, allocator, new ChunkLocks(), new ChunkEngineMetrics(), opts.faults);
       return new ChunkEngine(dir, core, lock, report);

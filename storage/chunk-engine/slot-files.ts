@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GeneralError, StorageError } from '../../infra/errors.ts';
+import { isAlignedPoolBuffer } from '../../infra/rpc/index.ts';
 import type { ChunkEngineFaults, StepContext } from './faults.ts';
 import { sizeLabel, type TargetLayout } from './layout.ts';
 import type { SlotAddress } from './types.ts';
@@ -21,10 +22,12 @@ export class SlotFiles {
     private readonly layout: TargetLayout,
     private readonly sizes: Map<string, number>,
     private readonly durable: boolean,
+    private readonly directIo: boolean,
     private readonly faults: ChunkEngineFaults | null,
   ) {}
 
-  static async open(dir: string, layout: TargetLayout, options: { durable: boolean; faults: ChunkEngineFaults | null }): Promise<SlotFiles> {
+  /** `directIo`: move slot contents that sit in pooled (aligned) buffers with O_DIRECT (see `directSpan`). */
+  static async open(dir: string, layout: TargetLayout, options: { durable: boolean; directIo?: boolean; faults: ChunkEngineFaults | null }): Promise<SlotFiles> {
     const dataDir = join(dir, 'data');
     await mkdir(dataDir, { recursive: true });
     const sizes = new Map<string, number>();
@@ -35,7 +38,7 @@ export class SlotFiles {
         if (names.has(name)) sizes.set(name, (await stat(join(dataDir, name))).size);
       }
     }
-    return new SlotFiles(dataDir, layout, sizes, options.durable, options.faults);
+    return new SlotFiles(dataDir, layout, sizes, options.durable, options.directIo ?? false, options.faults);
   }
 
   /** Current length of a data file (0 when it does not exist yet). */
@@ -72,11 +75,11 @@ export class SlotFiles {
     const data = await this.handle(fileName(this.layout, slot.sizeClass, slot.file));
     await ioStep(data.path, async () => {
       this.faults?.step('slot-write', context);
-      let done = 0;
-      while (done < content.length) {
-        const { bytesWritten } = await data.fh.write(content, done, content.length - done, slot.index * size + done);
-        done += bytesWritten;
-      }
+      const span = this.directIo ? directSpan(content, content.length, size) : null;
+      span?.fill(0, content.length); // the rounding bytes: slack of the slot, never read back as content
+      const direct = span === null ? null : await data.directHandle();
+      const wrote = span !== null && direct !== null && (await writeAll(direct, span, slot.index * size, data));
+      if (!wrote) await writeAll(data.fh, content, slot.index * size, null);
       if (this.durable && sync === 'now') await data.sync();
     });
   }
@@ -97,16 +100,13 @@ export class SlotFiles {
     const data = await this.handle(fileName(this.layout, slot.sizeClass, slot.file));
     const out = into === undefined ? Buffer.allocUnsafe(length) : into(length);
     await ioStep(data.path, async () => {
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await data.fh.read(out, done, length - done, slot.index * size + done);
-        // A slot past the end of its file reads as zeros; its checksum check then reports the damage.
-        if (bytesRead === 0) {
-          out.fill(0, done);
-          break;
-        }
-        done += bytesRead;
-      }
+      const span = this.directIo ? directSpan(out, length, size) : null;
+      const direct = span === null ? null : await data.directHandle();
+      let done: number | null = null;
+      if (span !== null && direct !== null) done = await readAll(direct, span, slot.index * size, data);
+      done ??= await readAll(data.fh, out, slot.index * size, null);
+      // A slot past the end of its file reads as zeros; its checksum check then reports the damage.
+      if (done! < length) out.fill(0, done!, length);
     });
     return out;
   }
@@ -119,7 +119,7 @@ export class SlotFiles {
     const handles = [...this.handles.values()];
     this.handles.clear();
     for (const settled of await Promise.allSettled(handles)) {
-      if (settled.status === 'fulfilled') await settled.value.fh.close();
+      if (settled.status === 'fulfilled') await settled.value.close();
     }
   }
 
@@ -149,11 +149,32 @@ export function fileName(layout: TargetLayout, sizeClass: number, file: number):
 class DataFile {
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
+  /** The file opened with O_DIRECT, once asked for; null where the file system refuses it (tmpfs, say). */
+  private direct: Promise<FileHandle | null> | null = null;
 
   constructor(
     readonly path: string,
     readonly fh: FileHandle,
   ) {}
+
+  directHandle(): Promise<FileHandle | null> {
+    this.direct ??= open(this.path, constants.O_RDWR | constants.O_DIRECT).catch(() => null);
+    return this.direct;
+  }
+
+  /** After a direct transfer the kernel refused (EINVAL): this file goes through the page cache from now on. */
+  stopDirect(): void {
+    const direct = this.direct;
+    this.direct = Promise.resolve(null);
+    void direct?.then((fh) => fh?.close()).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    const direct = await this.direct?.catch(() => null);
+    this.direct = Promise.resolve(null);
+    await direct?.close();
+    await this.fh.close();
+  }
 
   sync(): Promise<void> {
     if (this.running === null) {
@@ -170,6 +191,66 @@ class DataFile {
       });
     return this.queued;
   }
+}
+
+/** Direct transfers move whole blocks of this size, at offsets that are multiples of it. */
+const DIRECT_BLOCK = 4096;
+
+/**
+ * The bytes to move with O_DIRECT for `length` bytes of `bytes`, or null when they cannot go that way: only a
+ * pooled buffer's view is aligned in memory (see isAlignedPoolBuffer), and the length rounds up to whole blocks,
+ * which must fit the buffer and the slot.
+ *
+ * Why: writes through the page cache copy every byte into page-cache pages, and on this VM a page the guest has
+ * not touched before costs the host a fault on first use: in the engine alone, 1 MiB durable writes of new chunks
+ * took ~2.9 ms of CPU per MiB buffered and ~0.17 ms direct. Reads of such chunks then go direct too: read through
+ * the page cache, they fill new pages the same way.
+ */
+function directSpan(bytes: Uint8Array, length: number, slotSize: number): Buffer | null {
+  if (length === 0 || slotSize % DIRECT_BLOCK !== 0 || !isAlignedPoolBuffer(bytes)) return null;
+  const padded = Math.ceil(length / DIRECT_BLOCK) * DIRECT_BLOCK;
+  if (padded > slotSize || padded > bytes.buffer.byteLength - bytes.byteOffset) return null;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, padded);
+}
+
+/**
+ * Writes all of `bytes` at `position`. Through a direct handle (`direct` set) an EINVAL (the kernel refusing the
+ * alignment) turns direct I/O off for the file and returns false: the caller then writes through the page cache.
+ */
+async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number, direct: DataFile | null): Promise<boolean> {
+  let done = 0;
+  try {
+    while (done < bytes.length) {
+      const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
+      done += bytesWritten;
+    }
+  } catch (err) {
+    if (direct !== null && (err as NodeJS.ErrnoException | null)?.code === 'EINVAL') {
+      direct.stopDirect();
+      return false;
+    }
+    throw err;
+  }
+  return true;
+}
+
+/** Reads up to `bytes.length` bytes at `position`: how many arrived (fewer at the end of the file), or null as `writeAll`. */
+async function readAll(fh: FileHandle, bytes: Buffer, position: number, direct: DataFile | null): Promise<number | null> {
+  let done = 0;
+  try {
+    while (done < bytes.length) {
+      const { bytesRead } = await fh.read(bytes, done, bytes.length - done, position + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+  } catch (err) {
+    if (direct !== null && (err as NodeJS.ErrnoException | null)?.code === 'EINVAL') {
+      direct.stopDirect();
+      return null;
+    }
+    throw err;
+  }
+  return done;
 }
 
 /** Maps a full disk to STORAGE_NO_SPACE and other I/O failures to INTERNAL, naming the file. */
