@@ -97,14 +97,15 @@ export class ChunkEngine {
     }
     await mkdir(dir, { recursive: true });
     const lock = await TargetLock.acquire(dir);
+    const metrics = new ChunkEngineMetrics();
     let store: MetaStore | null = null;
     let files: SlotFiles | null = null;
     try {
       store = MetaStore.open(join(dir, 'meta.mdb'), { durable: opts.durable });
       const layout = await loadOrCreateLayout(store, opts);
-      files = await SlotFiles.open(dir, layout, { durable: opts.durable, directIo: opts.directIo ?? opts.durable, faults: opts.faults });
+      files = await SlotFiles.open(dir, layout, { durable: opts.durable, directIo: opts.directIo ?? opts.durable, faults: opts.faults, metrics });
       const { allocator, report } = await recoverTarget(layout, store, files, { capacityBytes: opts.capacityBytes, faults: opts.faults });
-      const core = new EngineCore(layout, store, files, allocator, new ChunkLocks(), new ChunkEngineMetrics(), opts.faults);
+      const core = new EngineCore(layout, store, files, allocator, new ChunkLocks(), metrics, opts.faults);
       return new ChunkEngine(dir, core, lock, report);
     } catch (err) {
       await files?.close();

@@ -15,6 +15,9 @@ export const CHUNK_ENGINE_COUNTERS = [
   'storage.chunk.checksum_failures',
   'storage.chunk.slots_allocated',
   'storage.chunk.slots_freed',
+  /** Slot bytes written and read with O_DIRECT (the rest went through the page cache). */
+  'storage.chunk.direct_write_bytes',
+  'storage.chunk.direct_read_bytes',
 ] as const;
 
 export type ChunkEngineCounter = (typeof CHUNK_ENGINE_COUNTERS)[number];

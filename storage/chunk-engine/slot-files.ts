@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { GeneralError, StorageError } from '../../infra/errors.ts';
 import { isAlignedPoolBuffer } from '../../infra/rpc/index.ts';
 import type { ChunkEngineFaults, StepContext } from './faults.ts';
+import type { ChunkEngineMetrics } from './metrics.ts';
 import { sizeLabel, type TargetLayout } from './layout.ts';
 import type { SlotAddress } from './types.ts';
 
@@ -24,10 +25,15 @@ export class SlotFiles {
     private readonly durable: boolean,
     private readonly directIo: boolean,
     private readonly faults: ChunkEngineFaults | null,
+    private readonly metrics: ChunkEngineMetrics | null,
   ) {}
 
   /** `directIo`: move slot contents that sit in pooled (aligned) buffers with O_DIRECT (see `directSpan`). */
-  static async open(dir: string, layout: TargetLayout, options: { durable: boolean; directIo?: boolean; faults: ChunkEngineFaults | null }): Promise<SlotFiles> {
+  static async open(
+    dir: string,
+    layout: TargetLayout,
+    options: { durable: boolean; directIo?: boolean; faults: ChunkEngineFaults | null; metrics?: ChunkEngineMetrics },
+  ): Promise<SlotFiles> {
     const dataDir = join(dir, 'data');
     await mkdir(dataDir, { recursive: true });
     const sizes = new Map<string, number>();
@@ -38,7 +44,7 @@ export class SlotFiles {
         if (names.has(name)) sizes.set(name, (await stat(join(dataDir, name))).size);
       }
     }
-    return new SlotFiles(dataDir, layout, sizes, options.durable, options.directIo ?? false, options.faults);
+    return new SlotFiles(dataDir, layout, sizes, options.durable, options.directIo ?? false, options.faults, options.metrics ?? null);
   }
 
   /** Current length of a data file (0 when it does not exist yet). */
@@ -79,7 +85,8 @@ export class SlotFiles {
       span?.fill(0, content.length); // the rounding bytes: slack of the slot, never read back as content
       const direct = span === null ? null : await data.directHandle();
       const wrote = span !== null && direct !== null && (await writeAll(direct, span, slot.index * size, data));
-      if (!wrote) await writeAll(data.fh, content, slot.index * size, null);
+      if (wrote) this.metrics?.increment('storage.chunk.direct_write_bytes', content.length);
+      else await writeAll(data.fh, content, slot.index * size, null);
       if (this.durable && sync === 'now') await data.sync();
     });
   }
@@ -102,11 +109,11 @@ export class SlotFiles {
     await ioStep(data.path, async () => {
       const span = this.directIo ? directSpan(out, length, size) : null;
       const direct = span === null ? null : await data.directHandle();
-      let done: number | null = null;
-      if (span !== null && direct !== null) done = await readAll(direct, span, slot.index * size, data);
-      done ??= await readAll(data.fh, out, slot.index * size, null);
+      const directly = span !== null && direct !== null ? await readAll(direct, span, slot.index * size, data) : null;
+      if (directly !== null) this.metrics?.increment('storage.chunk.direct_read_bytes', length);
+      const done = directly ?? (await readAll(data.fh, out, slot.index * size, null)) ?? 0;
       // A slot past the end of its file reads as zeros; its checksum check then reports the damage.
-      if (done! < length) out.fill(0, done!, length);
+      if (done < length) out.fill(0, done, length);
     });
     return out;
   }
