@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BufferPool, leaseOf } from './buffer-pool.ts';
+import { BufferPool, isAlignedPoolBuffer, leaseOf, POOL_ALIGNMENT } from './buffer-pool.ts';
 
 test('a released buffer is handed out again, as a new view of exactly the asked length', () => {
   const pool = new BufferPool();
@@ -44,4 +44,13 @@ test('a lease goes back only when every holder released it, and each holder rele
   lease.retain()(); // too late: nothing happens
   releaseHold();
   assert.equal(pool.idle, 128 * 1024);
+});
+
+test('pooled buffers are aligned for direct I/O; other buffers and views are not', () => {
+  const pool = new BufferPool();
+  const lease = pool.acquire(3000);
+  assert.ok(isAlignedPoolBuffer(lease.bytes));
+  assert.equal(lease.bytes.buffer.byteLength % POOL_ALIGNMENT, 0);
+  assert.ok(!isAlignedPoolBuffer(lease.bytes.subarray(0)), 'a view of it is not the lease');
+  assert.ok(!isAlignedPoolBuffer(Buffer.allocUnsafeSlow(POOL_ALIGNMENT)), 'a plain buffer of the right size is not');
 });

@@ -42,8 +42,11 @@ export const POOL_ALIGNMENT = 64 * 1024;
  * up to a block without leaving the buffer.
  */
 export function isAlignedPoolBuffer(bytes: Uint8Array): boolean {
-  return leases.has(bytes) && bytes.byteOffset === 0 && bytes.buffer.byteLength % POOL_ALIGNMENT === 0;
+  return leases.has(bytes) && bytes.byteOffset === 0 && alignedMemory.has(bytes.buffer);
 }
+
+/** The backing memory `alignedBuffer` made page-aligned. */
+const alignedMemory = new WeakSet<ArrayBufferLike>();
 
 /**
  * Memory aligned to a page (Node cannot ask malloc for alignment; WebAssembly memories are page-aligned mappings of
@@ -51,7 +54,14 @@ export function isAlignedPoolBuffer(bytes: Uint8Array): boolean {
  */
 function alignedBuffer(capacity: number): Buffer {
   const pages = Math.ceil(capacity / POOL_ALIGNMENT);
-  return Buffer.from(new WasmMemory({ initial: pages, maximum: pages }).buffer);
+  let memory: ArrayBuffer;
+  try {
+    memory = new WasmMemory({ initial: pages, maximum: pages }).buffer;
+  } catch {
+    return Buffer.allocUnsafeSlow(capacity); // no memory of that kind left: unaligned, so moved through the page cache
+  }
+  alignedMemory.add(memory);
+  return Buffer.from(memory);
 }
 
 /** The one WebAssembly API used here (the project's TypeScript libs do not declare WebAssembly). */
