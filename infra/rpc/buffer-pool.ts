@@ -33,35 +33,53 @@ export const BUFFER_POOL_DEFAULTS = {
 /** The lease a view was handed out under, by the view object (`lease.bytes`). */
 const leases = new WeakMap<Uint8Array, PooledBuffer>();
 
-/** Pooled buffers are aligned for direct I/O: they start on a 64 KiB boundary and hold whole 64 KiB pages. */
+/** Pooled buffers are aligned for direct I/O: each starts on a boundary of this many bytes. */
 export const POOL_ALIGNMENT = 64 * 1024;
 
 /**
- * Whether `bytes` is a pooled buffer's view as handed out (`lease.bytes`): it starts on a `POOL_ALIGNMENT`
- * boundary and its backing memory runs on to a multiple of that, so a direct-I/O transfer may round its length
- * up to a block without leaving the buffer.
+ * For a pooled buffer's view as handed out (`lease.bytes`) whose memory is aligned for direct I/O, the bytes its
+ * buffer holds from the view's start (its capacity, a multiple of `POOL_ALIGNMENT`): a transfer may round its
+ * length up within them. Null for anything else.
  */
-export function isAlignedPoolBuffer(bytes: Uint8Array): boolean {
-  return leases.has(bytes) && bytes.byteOffset === 0 && alignedMemory.has(bytes.buffer);
+export function alignedCapacity(bytes: Uint8Array): number | null {
+  if (!leases.has(bytes)) return null;
+  return alignedPieces.get(bytes.buffer)?.get(bytes.byteOffset) ?? null;
 }
 
-/** The backing memory `alignedBuffer` made page-aligned. */
-const alignedMemory = new WeakSet<ArrayBufferLike>();
+/** Per aligned memory, the offsets of the pieces cut from it and their capacities. */
+const alignedPieces = new WeakMap<ArrayBufferLike, Map<number, number>>();
+
+/** Aligned pieces come from memories of about this size, so few memories (each reserves address space) exist. */
+const SLAB_BYTES = 16 * 1024 * 1024;
+
+/** After a memory could not be had, plain buffers are used until then (Date.now() ms) rather than trying per call. */
+let alignedUnavailableUntil = 0;
 
 /**
- * Memory aligned to a page (Node cannot ask malloc for alignment; WebAssembly memories are page-aligned mappings of
- * 64 KiB pages). Direct I/O (O_DIRECT) needs such buffers.
+ * Buffers of `capacity` bytes aligned to a page, cut from one new memory of at most `maxBytes` (more when one
+ * buffer needs it; Node cannot ask malloc for alignment;
+ * WebAssembly memories are page-aligned mappings of 64 KiB pages). Direct I/O (O_DIRECT) needs such buffers.
+ * Where no such memory can be had (an address-space limit, say) it returns one plain buffer, which then moves
+ * through the page cache.
  */
-function alignedBuffer(capacity: number): Buffer {
-  const pages = Math.ceil(capacity / POOL_ALIGNMENT);
-  let memory: ArrayBuffer;
-  try {
-    memory = new WasmMemory({ initial: pages, maximum: pages }).buffer;
-  } catch {
-    return Buffer.allocUnsafeSlow(capacity); // no memory of that kind left: unaligned, so moved through the page cache
+function alignedBuffers(capacity: number, maxBytes: number): Buffer[] {
+  const count = Math.max(1, Math.floor(Math.min(SLAB_BYTES, maxBytes) / capacity));
+  const pages = Math.ceil((count * capacity) / POOL_ALIGNMENT);
+  let memory: ArrayBuffer | null = null;
+  if (Date.now() >= alignedUnavailableUntil) {
+    try {
+      memory = new WasmMemory({ initial: pages, maximum: pages }).buffer;
+    } catch {
+      alignedUnavailableUntil = Date.now() + 10_000;
+    }
   }
-  alignedMemory.add(memory);
-  return Buffer.from(memory);
+  if (memory === null) return [Buffer.allocUnsafeSlow(capacity)];
+  const pieces = new Map<number, number>();
+  alignedPieces.set(memory, pieces);
+  return Array.from({ length: count }, (_, i) => {
+    pieces.set(i * capacity, capacity);
+    return Buffer.from(memory, i * capacity, capacity);
+  });
 }
 
 /** The one WebAssembly API used here (the project's TypeScript libs do not declare WebAssembly). */
@@ -91,9 +109,17 @@ export class BufferPool {
     const o = this.options;
     if (length > o.maxPooledBytes) return this.lease(Buffer.allocUnsafe(length), length, 0);
     const capacity = Math.max(o.minCapacity, 2 ** Math.ceil(Math.log2(Math.max(1, length))));
-    const buffer = this.free.get(capacity)?.pop();
-    if (buffer !== undefined) this.idleBytes -= capacity;
-    return this.lease(buffer ?? alignedBuffer(capacity), length, capacity);
+    let list = this.free.get(capacity);
+    if (list === undefined) this.free.set(capacity, (list = []));
+    if (list.length === 0) {
+      // A new memory's pieces all join the free list, so later acquires of this size are served from it.
+      for (const piece of alignedBuffers(capacity, o.maxIdleBytes)) {
+        list.push(piece);
+        this.idleBytes += capacity;
+      }
+    }
+    this.idleBytes -= capacity;
+    return this.lease(list.pop()!, length, capacity);
   }
 
   /** `capacity` 0: not pooled (dropped on release). */

@@ -3,7 +3,7 @@
 export { formatAddress } from './address.ts';
 export type { RpcAddress } from './address.ts';
 export type { ClusterSecret } from './auth.ts';
-export { BufferPool, BUFFER_POOL_DEFAULTS, isAlignedPoolBuffer, leaseOf, POOL_ALIGNMENT } from './buffer-pool.ts';
+export { alignedCapacity, BufferPool, BUFFER_POOL_DEFAULTS, leaseOf, POOL_ALIGNMENT } from './buffer-pool.ts';
 export type { PooledBuffer } from './buffer-pool.ts';
 export { RpcClient, RPC_CLIENT_DEFAULTS } from './client.ts';
 export type { RpcClientOptions } from './client.ts';

@@ -52,8 +52,9 @@ export interface ChunkEngineOptions {
    */
   readonly durable: boolean;
   /**
-   * Slot contents that arrive in, or are read into, pooled buffers (the storage service's) move with O_DIRECT,
-   * bypassing the page cache; everything else goes through it. Null: on when durable.
+   * Slot contents move with O_DIRECT, bypassing the page cache: straight from and into pooled buffers (the storage
+   * service's), others through a pooled copy. Null: on when durable. Falls back to the page cache per file where
+   * the file system refuses it.
    */
   readonly directIo: boolean | null;
   readonly faults: ChunkEngineFaults | null;

@@ -2,7 +2,8 @@ import { constants } from 'node:fs';
 import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GeneralError, StorageError } from '../../infra/errors.ts';
-import { isAlignedPoolBuffer } from '../../infra/rpc/index.ts';
+import { alignedCapacity, BUFFER_POOL_DEFAULTS, BufferPool } from '../../infra/rpc/index.ts';
+import type { PooledBuffer } from '../../infra/rpc/index.ts';
 import type { ChunkEngineFaults, StepContext } from './faults.ts';
 import type { ChunkEngineMetrics } from './metrics.ts';
 import { sizeLabel, type TargetLayout } from './layout.ts';
@@ -27,6 +28,9 @@ export class SlotFiles {
     private readonly faults: ChunkEngineFaults | null,
     private readonly metrics: ChunkEngineMetrics | null,
   ) {}
+
+  /** Aligned buffers that contents outside the service's pools are copied through for direct I/O. */
+  private readonly bounceBuffers = new BufferPool({ maxIdleBytes: 16 * 1024 * 1024 });
 
   /** `directIo`: move slot contents that sit in pooled (aligned) buffers with O_DIRECT (see `directSpan`). */
   static async open(
@@ -81,14 +85,29 @@ export class SlotFiles {
     const data = await this.handle(fileName(this.layout, slot.sizeClass, slot.file));
     await ioStep(data.path, async () => {
       this.faults?.step('slot-write', context);
-      const span = this.directIo ? directSpan(content, content.length, size) : null;
-      span?.fill(0, content.length); // the rounding bytes: slack of the slot, never read back as content
-      const direct = span === null ? null : await data.directHandle();
-      const wrote = span !== null && direct !== null && (await writeAll(direct, span, slot.index * size, data));
-      if (wrote) this.metrics?.increment('storage.chunk.direct_write_bytes', content.length);
-      else await writeAll(data.fh, content, slot.index * size, null);
+      const direct = this.directIo && content.length > 0 ? await data.directHandle() : null;
+      // Content outside a pooled buffer (a partial write's new version, a resync slice) goes through a pooled copy,
+      // so that a file's slots all move one way: mixing in the page cache can leave a cached page stale.
+      const bounce = direct !== null && directSpan(content, content.length, size) === null ? this.bounce(content.length, size) : null;
+      try {
+        if (bounce !== null) bounce.bytes.set(content);
+        const source = bounce?.bytes ?? content;
+        const span = direct === null ? null : directSpan(source, content.length, size);
+        span?.fill(0, content.length); // the rounding bytes: slack of the slot, never read back as content
+        const wrote = span !== null && direct !== null && (await writeAll(direct, span, slot.index * size, data));
+        if (wrote) this.metrics?.increment('storage.chunk.direct_write_bytes', content.length);
+        else await writeAll(data.fh, content, slot.index * size, null);
+      } finally {
+        bounce?.release();
+      }
       if (this.durable && sync === 'now') await data.sync();
     });
+  }
+
+  /** A pooled buffer to move `length` bytes of a `slotSize` slot through with O_DIRECT; null when none fits. */
+  private bounce(length: number, slotSize: number): PooledBuffer | null {
+    if (length > BUFFER_POOL_DEFAULTS.maxPooledBytes || slotSize % DIRECT_BLOCK !== 0) return null;
+    return this.bounceBuffers.acquire(length);
   }
 
   /**
@@ -107,13 +126,23 @@ export class SlotFiles {
     const data = await this.handle(fileName(this.layout, slot.sizeClass, slot.file));
     const out = into === undefined ? Buffer.allocUnsafe(length) : into(length);
     await ioStep(data.path, async () => {
-      const span = this.directIo ? directSpan(out, length, size) : null;
-      const direct = span === null ? null : await data.directHandle();
-      const directly = span !== null && direct !== null ? await readAll(direct, span, slot.index * size, data) : null;
-      if (directly !== null) this.metrics?.increment('storage.chunk.direct_read_bytes', length);
-      const done = directly ?? (await readAll(data.fh, out, slot.index * size, null)) ?? 0;
-      // A slot past the end of its file reads as zeros; its checksum check then reports the damage.
-      if (done < length) out.fill(0, done, length);
+      const direct = this.directIo && length > 0 ? await data.directHandle() : null;
+      // As in writeSlot: a buffer that cannot take a direct read gets a pooled copy, not the page cache.
+      const bounce = direct !== null && directSpan(out, length, size) === null ? this.bounce(length, size) : null;
+      try {
+        const target = bounce?.bytes ?? out;
+        const span = direct === null ? null : directSpan(target, length, size);
+        let done = span !== null && direct !== null ? await readAll(direct, span, slot.index * size, data) : null;
+        if (done !== null) {
+          this.metrics?.increment('storage.chunk.direct_read_bytes', Math.min(done, length));
+          if (bounce !== null) bounce.bytes.copy(out, 0, 0, Math.min(done, length));
+        }
+        done ??= (await readAll(data.fh, out, slot.index * size, null)) ?? 0;
+        // A slot past the end of its file reads as zeros; its checksum check then reports the damage.
+        if (done < length) out.fill(0, done, length);
+      } finally {
+        bounce?.release();
+      }
     });
     return out;
   }
@@ -156,29 +185,42 @@ export function fileName(layout: TargetLayout, sizeClass: number, file: number):
 class DataFile {
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
-  /** The file opened with O_DIRECT, once asked for; null where the file system refuses it (tmpfs, say). */
+  /** The file opened with O_DIRECT, once asked for (null: not yet, or the last try failed for a passing reason). */
   private direct: Promise<FileHandle | null> | null = null;
+  /** Direct I/O is off for this file: its file system refuses O_DIRECT, or refused a transfer (EINVAL). */
+  private directOff = false;
 
   constructor(
     readonly path: string,
     readonly fh: FileHandle,
   ) {}
 
-  directHandle(): Promise<FileHandle | null> {
-    this.direct ??= open(this.path, constants.O_RDWR | constants.O_DIRECT).catch(() => null);
+  /**
+   * The O_DIRECT handle, or null to go through the page cache. A file system that refuses O_DIRECT turns it off for
+   * good; any other failure to open (too many open files, say) only for this transfer.
+   */
+  async directHandle(): Promise<FileHandle | null> {
+    if (this.directOff) return null;
+    this.direct ??= open(this.path, constants.O_RDWR | constants.O_DIRECT).catch((err: unknown) => {
+      const code = (err as NodeJS.ErrnoException | null)?.code;
+      if (code === 'EINVAL' || code === 'EOPNOTSUPP' || code === 'ENOTSUP') this.directOff = true;
+      else this.direct = null;
+      return null;
+    });
     return this.direct;
   }
 
-  /** After a direct transfer the kernel refused (EINVAL): this file goes through the page cache from now on. */
+  /**
+   * After the kernel refused an aligned direct transfer (EINVAL): this file goes through the page cache from now
+   * on. The handle stays open until `close`, so transfers already using it finish normally.
+   */
   stopDirect(): void {
-    const direct = this.direct;
-    this.direct = Promise.resolve(null);
-    void direct?.then((fh) => fh?.close()).catch(() => undefined);
+    this.directOff = true;
   }
 
   async close(): Promise<void> {
+    this.directOff = true;
     const direct = await this.direct?.catch(() => null);
-    this.direct = Promise.resolve(null);
     await direct?.close();
     await this.fh.close();
   }
@@ -205,8 +247,8 @@ const DIRECT_BLOCK = 4096;
 
 /**
  * The bytes to move with O_DIRECT for `length` bytes of `bytes`, or null when they cannot go that way: only a
- * pooled buffer's view is aligned in memory (see isAlignedPoolBuffer), and the length rounds up to whole blocks,
- * which must fit the buffer and the slot.
+ * pooled buffer's view is aligned in memory (see alignedCapacity), and the length rounds up to whole blocks, which
+ * must fit the buffer's capacity and the slot.
  *
  * Why: writes through the page cache copy every byte into page-cache pages, and on this VM a page the guest has
  * not touched before costs the host a fault on first use: in the engine alone, 1 MiB durable writes of new chunks
@@ -214,15 +256,17 @@ const DIRECT_BLOCK = 4096;
  * the page cache, they fill new pages the same way.
  */
 function directSpan(bytes: Uint8Array, length: number, slotSize: number): Buffer | null {
-  if (length === 0 || slotSize % DIRECT_BLOCK !== 0 || !isAlignedPoolBuffer(bytes)) return null;
+  const capacity = alignedCapacity(bytes);
+  if (length === 0 || capacity === null || slotSize % DIRECT_BLOCK !== 0) return null;
   const padded = Math.ceil(length / DIRECT_BLOCK) * DIRECT_BLOCK;
-  if (padded > slotSize || padded > bytes.buffer.byteLength - bytes.byteOffset) return null;
+  if (padded > slotSize || padded > capacity) return null;
   return Buffer.from(bytes.buffer, bytes.byteOffset, padded);
 }
 
 /**
- * Writes all of `bytes` at `position`. Through a direct handle (`direct` set) an EINVAL (the kernel refusing the
- * alignment) turns direct I/O off for the file and returns false: the caller then writes through the page cache.
+ * Writes all of `bytes` at `position`. Through a direct handle (`direct` set), EINVAL returns false and the caller
+ * writes the whole content again through the page cache; only an EINVAL on the first, aligned transfer turns direct
+ * I/O off for the file (after a short transfer, say near a full disk, the rest is simply unaligned).
  */
 async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number, direct: DataFile | null): Promise<boolean> {
   let done = 0;
@@ -233,7 +277,7 @@ async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number, dir
     }
   } catch (err) {
     if (direct !== null && (err as NodeJS.ErrnoException | null)?.code === 'EINVAL') {
-      direct.stopDirect();
+      if (done === 0) direct.stopDirect();
       return false;
     }
     throw err;
@@ -252,7 +296,7 @@ async function readAll(fh: FileHandle, bytes: Buffer, position: number, direct: 
     }
   } catch (err) {
     if (direct !== null && (err as NodeJS.ErrnoException | null)?.code === 'EINVAL') {
-      direct.stopDirect();
+      if (done === 0) direct.stopDirect();
       return null;
     }
     throw err;
