@@ -264,9 +264,8 @@ function directSpan(bytes: Uint8Array, length: number, slotSize: number): Buffer
 }
 
 /**
- * Writes all of `bytes` at `position`. Through a direct handle (`direct` set), EINVAL returns false and the caller
- * writes the whole content again through the page cache; only an EINVAL on the first, aligned transfer turns direct
- * I/O off for the file (after a short transfer, say near a full disk, the rest is simply unaligned).
+ * Writes all of `bytes` at `position`. Through a direct handle (`direct` set), a refused transfer (see
+ * `refusedDirect`) returns false and the caller writes the whole content again through the page cache.
  */
 async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number, direct: DataFile | null): Promise<boolean> {
   let done = 0;
@@ -276,10 +275,7 @@ async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number, dir
       done += bytesWritten;
     }
   } catch (err) {
-    if (direct !== null && (err as NodeJS.ErrnoException | null)?.code === 'EINVAL') {
-      if (done === 0) direct.stopDirect();
-      return false;
-    }
+    if (refusedDirect(err, direct, done)) return false;
     throw err;
   }
   return true;
@@ -295,13 +291,20 @@ async function readAll(fh: FileHandle, bytes: Buffer, position: number, direct: 
       done += bytesRead;
     }
   } catch (err) {
-    if (direct !== null && (err as NodeJS.ErrnoException | null)?.code === 'EINVAL') {
-      if (done === 0) direct.stopDirect();
-      return null;
-    }
+    if (refusedDirect(err, direct, done)) return null;
     throw err;
   }
   return done;
+}
+
+/**
+ * Whether `err` is the kernel refusing a direct transfer (EINVAL) of `direct`'s file. Refused before any byte moved
+ * (an aligned transfer), direct I/O goes off for the file; after a short transfer only the unaligned rest was.
+ */
+function refusedDirect(err: unknown, direct: DataFile | null, done: number): boolean {
+  if (direct === null || (err as NodeJS.ErrnoException | null)?.code !== 'EINVAL') return false;
+  if (done === 0) direct.stopDirect();
+  return true;
 }
 
 /** Maps a full disk to STORAGE_NO_SPACE and other I/O failures to INTERNAL, naming the file. */
