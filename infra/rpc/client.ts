@@ -20,7 +20,7 @@ export const RPC_CLIENT_DEFAULTS = {
   maxInFlightPerConnection: 128,
   maxWaitingCalls: 1024,
   maxFrameSize: 512 * 1024 * 1024,
-  /** Each connection reads into one buffer of this size (see read-buffer.ts); 0 reads the usual way. */
+  /** Connections read into one reused buffer of this size, shared by the thread (see read-buffer.ts); 0 reads the usual way. */
   readBufferBytes: READ_BUFFER_BYTES,
 } as const;
 

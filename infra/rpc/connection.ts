@@ -238,8 +238,7 @@ export class FramedSocket {
   private write(frame: OutgoingFrame): boolean {
     const header = encodeHeader(frame);
     this.bytesSent += HEADER_SIZE + frame.body.length + (frame.bulk?.length ?? 0);
-    const done = frame.written;
-    const callback = done === undefined ? undefined : () => done();
+    const callback = frame.written; // on the last write: called once the whole frame is in the kernel's hands
     this.socket.cork();
     const hasBody = frame.body.length > 0;
     const hasBulk = frame.bulk !== null && frame.bulk.length > 0;

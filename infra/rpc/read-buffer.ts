@@ -1,11 +1,11 @@
 import { connect, Socket } from 'node:net';
 
 /**
- * Sockets that read into one buffer of their own, reused for every read, instead of a fresh 64 KiB buffer per read.
+ * Sockets that read into one reused buffer instead of a fresh 64 KiB buffer per read.
  *
- * A 1 MiB frame otherwise arrives as sixteen buffers allocated outside the JS heap, which V8 counts as external
- * memory and answers with a full mark-compact every 64 MiB or so: at storage rates, several per second per process.
- * With one read buffer per connection a read syscall can also take up to `bytes` at once.
+ * A 1 MiB frame otherwise arrives as sixteen buffers allocated outside the JS heap, and off-heap buffers that
+ * outlive an I/O round trip are freed only by full mark-compacts: at storage rates, several per second per process.
+ * A read syscall can also take up to `bytes` at once.
  *
  * The receiver gets each read as a view of the buffer (`transient`): it must copy what it keeps before it returns.
  *

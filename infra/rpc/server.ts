@@ -23,7 +23,7 @@ export const RPC_SERVER_DEFAULTS = {
   handshakeTimeoutMs: 10_000,
   /** How long `close()` lets running calls finish before it aborts them. */
   closeGraceMs: 10_000,
-  /** Each connection reads into one buffer of this size (see read-buffer.ts); 0 reads the usual way. */
+  /** Connections read into one reused buffer of this size, shared by the thread (see read-buffer.ts); 0 reads the usual way. */
   readBufferBytes: READ_BUFFER_BYTES,
 } as const;
 
